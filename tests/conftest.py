@@ -12,3 +12,14 @@ def run_cli(*args, cwd=None, timeout=900, env=None):
 
 @pytest.fixture
 def repo(): return REPO
+
+TINY = dict(n_train_ids=8, n_test_ids=6, n_cams=3, seed=1)
+# A training command small enough for tests: 8 identities, P 4 x K 2, 64x32 images, ResNet-18.
+TINY_TRAIN = ['--data', 'synthetic', '--P', '4', '--K', '2', '--size', '64', '32', '--arch', 'resnet18',
+              '--num-workers', '0', '--eval-every', '1']
+
+@pytest.fixture(scope='session')
+def tiny_synth(tmp_path_factory):
+    "A tiny synthetic dataset (generated once per test session)."
+    from readnet.synth import make_synthetic_reid
+    return make_synthetic_reid(tmp_path_factory.mktemp('data') / 'synthetic', **TINY)

@@ -1,0 +1,108 @@
+"`readnet train` / `readnet eval` end to end on a tiny synthetic set: outputs, determinism, resume, signals, errors."
+import csv, json, os, signal, subprocess, sys, time
+from pathlib import Path
+import pytest, torch
+from conftest import BIN, run_cli, TINY_TRAIN
+
+def train(tiny_synth, out, *extra):
+    return run_cli('train', *TINY_TRAIN, '--root', tiny_synth, '--out', out, *extra)
+
+def rows(run): return list(csv.DictReader(open(Path(run) / 'metrics.csv')))
+
+def test_train_writes_a_complete_run_directory(tiny_synth, tmp_path):
+    r = train(tiny_synth, tmp_path / 'run', '--epochs', '2', '--adversary')
+    assert r.returncode == 0, r.stderr[-3000:]
+    run = tmp_path / 'run'
+    for f in ('config.json', 'metrics.csv', 'final.json', 'model.pth', 'checkpoint.pth', 'loss.png', 'cmc.png',
+              'ranked.png'): assert (run / f).exists(), f
+    cfg = json.loads((run / 'config.json').read_text())
+    assert (cfg['loss'], cfg['adversary'], cfg['w2'], cfg['margin'], cfg['epochs']) == ('atl', True, 1e-4, 0.08, 2)
+    m = rows(run)
+    assert [row['epoch'] for row in m] == ['0', '1']
+    for col in ('train_loss', 'emb', 'reg', 'cam_loss', 'cam_acc', 'mAP', 'rank1', 'rank5', 'rank10'): assert m[-1][col] != '', col
+    final = json.loads((run / 'final.json').read_text())
+    assert 0 <= final['mAP'] <= 1 and 0 <= final['camera_probe_acc'] <= 1
+    assert abs(final['mAP'] - float(m[-1]['mAP'])) < 1e-5  # the last epoch's evaluation is the final one
+    assert 'mAP' in r.stdout and 'camera probe' in r.stdout
+    # eval of the saved run reproduces the final numbers; re-ranking gives its own file
+    e = run_cli('eval', '--run', run)
+    assert e.returncode == 0, e.stderr[-3000:]
+    assert abs(json.loads((run / 'eval.json').read_text())['mAP'] - final['mAP']) < 1e-6
+    e = run_cli('eval', '--run', run, '--rerank')
+    assert e.returncode == 0, e.stderr[-3000:]
+    assert json.loads((run / 'eval-rerank.json').read_text())['rerank'] is True
+
+def test_same_command_twice_gives_identical_results(tiny_synth, tmp_path):
+    for name in ('a', 'b'):
+        r = train(tiny_synth, tmp_path / name, '--epochs', '2', '--adversary', '--seed', '3')
+        assert r.returncode == 0, r.stderr[-3000:]
+    assert (tmp_path / 'a' / 'metrics.csv').read_text() == (tmp_path / 'b' / 'metrics.csv').read_text()
+    fa, fb = (json.loads((tmp_path / n / 'final.json').read_text()) for n in 'ab')
+    fa.pop('train_time_s'), fb.pop('train_time_s')  # wall-clock time is the one field allowed to differ
+    assert fa == fb
+    wa, wb = (torch.load(tmp_path / n / 'model.pth') for n in 'ab')
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+
+def test_resume_continues_exactly(tiny_synth, tmp_path):
+    "2 epochs straight == 1 epoch, interrupted, then --resume for the second."
+    from fastai.callback.core import Callback, CancelFitException
+    from readnet.train import resolve_config
+    from readnet.run import train_run
+    cfg = resolve_config('quick', root=str(tiny_synth), epochs=2, P=4, K=2, size=(64, 32), eval_every=1,
+                         adversary=True, num_workers=0)
+    class StopAfterFirstEpoch(Callback):
+        order = 99  # after the run recorder wrote the checkpoint
+        def after_epoch(self): raise KeyboardInterrupt('simulated interruption')
+    with pytest.raises(KeyboardInterrupt): train_run(cfg, tmp_path / 'cut', cbs=[StopAfterFirstEpoch()], plots=False)
+    assert torch.load(tmp_path / 'cut' / 'checkpoint.pth', weights_only=False)['epoch'] == 0
+    assert not (tmp_path / 'cut' / 'final.json').exists()
+    r = run_cli('train', '--resume', tmp_path / 'cut')
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'resuming' in r.stdout
+    train_run(cfg, tmp_path / 'straight', plots=False)
+    a, b = rows(tmp_path / 'straight'), rows(tmp_path / 'cut')
+    assert len(a) == len(b) == 2
+    for ra, rb in zip(a, b):
+        for k in ra: assert ra[k] == rb[k] or abs(float(ra[k]) - float(rb[k])) <= 1e-6, (k, ra[k], rb[k])
+    wa, wb = (torch.load(tmp_path / n / 'model.pth') for n in ('straight', 'cut'))
+    assert all(torch.allclose(wa[k].float(), wb[k].float(), atol=1e-6) for k in wa)
+
+def test_sigterm_mid_epoch_leaves_a_resumable_run(tiny_synth, tmp_path):
+    run = tmp_path / 'run'
+    cmd = [str(BIN / 'readnet'), 'train', *TINY_TRAIN, '--root', str(tiny_synth), '--out', str(run), '--epochs', '40']
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    ckpt, deadline = run / 'checkpoint.pth', time.time() + 600
+    while not ckpt.exists() and time.time() < deadline and p.poll() is None: time.sleep(0.05)
+    assert ckpt.exists(), 'no checkpoint was written'
+    time.sleep(0.3)  # now inside a later epoch
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode == 130, err[-3000:]
+    assert 'readnet train --resume' in err
+    state = torch.load(ckpt, weights_only=False)  # loadable: the checkpoint was never half-written
+    assert 0 <= state['epoch'] < 39 and len(state['rows']) == state['epoch'] + 1
+    assert not [f for f in run.iterdir() if f.name.startswith('.')], 'a temporary file was left behind'
+    assert len(rows(run)) == state['epoch'] + 1
+
+def test_out_holding_a_different_run_is_refused(tiny_synth, tmp_path):
+    assert train(tiny_synth, tmp_path / 'run', '--epochs', '1').returncode == 0
+    r = train(tiny_synth, tmp_path / 'run', '--epochs', '1', '--loss', 'triplet')
+    assert r.returncode == 2 and 'already holds a different run' in r.stderr and 'loss' in r.stderr
+    assert json.loads((tmp_path / 'run' / 'config.json').read_text())['loss'] == 'atl'  # untouched
+    r = train(tiny_synth, tmp_path / 'run', '--epochs', '1', '--loss', 'triplet', '--force')
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert json.loads((tmp_path / 'run' / 'config.json').read_text())['loss'] == 'triplet'
+
+@pytest.mark.parametrize('args,message', [
+    (['--w2', '1e-4'], 'needs --adversary'),
+    (['--data', 'market1501'], 'needs --root'),
+])
+def test_incompatible_options_give_one_line(tmp_path, args, message):
+    r = run_cli('train', '--out', tmp_path / 'x', *args)
+    assert r.returncode == 2
+    assert message in r.stderr and 'Traceback' not in r.stderr
+    assert not (tmp_path / 'x').exists()
+
+def test_unknown_choice_is_rejected_by_the_parser(tmp_path):
+    r = run_cli('train', '--out', tmp_path / 'x', '--loss', 'softmax')
+    assert r.returncode == 2 and "invalid choice: 'softmax'" in r.stderr
