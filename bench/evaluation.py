@@ -6,8 +6,9 @@ Prints, side by side in one run:
     (3,368 x 15,913, 751 ids, 6 cameras): times and ratio (goal >= 20x), and numpy's plain `argsort` of the same
     matrix (goal: `evaluate_rank` within 2x of it);
   * peak RSS of `evaluate_features` at MSMT17 size (11,659 x 82,161, 2048-d random features; goal <= 1.5 GB) and of
-    `re_rank` on 5,000 x 20,000, each measured in a fresh subprocess with resource.getrusage (ru_maxrss covers torch's
-    and numpy's native allocations, which tracemalloc does not see).
+    `re_rank` on 5,000 x 20,000, each measured in a fresh subprocess from /proc/self/status VmHWM (peak RSS: covers
+    torch's and numpy's native allocations, which tracemalloc does not see; unlike getrusage's ru_maxrss it is not
+    inherited from the parent process across fork/exec), falling back to ru_maxrss where /proc is missing.
 """
 import sys, time, subprocess, platform, warnings
 from pathlib import Path
@@ -35,33 +36,37 @@ def market_case(seed=0, nq=3368, ng=15913, n_ids=751, n_cams=6):
             rng.integers(0, n_cams, nq), rng.integers(0, n_cams, ng))
 
 # Child processes: each prints one line with its peak RSS (and the RSS after imports and after making the features)
-CHILD_MSMT = r'''
+PREAMBLE = r'''
 import resource, time, numpy as np, torch
+def peak_mb():  # VmHWM: peak RSS of this address space (fresh after exec; ru_maxrss is inherited from the parent)
+    try: return int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) / 1024
+    except (OSError, StopIteration): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+'''
+CHILD_MSMT = PREAMBLE + r'''
 from readnet.evaluation import evaluate_features
-imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+imports = peak_mb()
 torch.manual_seed(0); rng = np.random.default_rng(0)
 nq, ng, d, n_ids, n_cams = 11659, 82161, 2048, 3060, 15
 qf, gf = torch.randn(nq, d), torch.randn(ng, d)
 q_pids, g_pids = rng.integers(0, n_ids, nq), rng.integers(0, n_ids, ng)
 q_cams, g_cams = rng.integers(0, n_cams, nq), rng.integers(0, n_cams, ng)
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+base = peak_mb()
 t = time.perf_counter()
 cmc, mAP = evaluate_features(qf, gf, q_pids, g_pids, q_cams, g_cams)
-print(f"peak_rss_mb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} (after imports {imports:.0f}, "
+print(f"peak_rss_mb={peak_mb():.0f} (after imports {imports:.0f}, "
       f"with the features {base:.0f}) "
       f"seconds={time.perf_counter() - t:.1f} mAP={mAP:.5f}")
 '''
-CHILD_RERANK = r'''
-import resource, time, numpy as np, torch
+CHILD_RERANK = PREAMBLE + r'''
 from readnet.evaluation import re_rank
-imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+imports = peak_mb()
 torch.manual_seed(0)
 nq, ng, d = 5000, 20000, 512
 qf, gf = torch.randn(nq, d), torch.randn(ng, d)
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+base = peak_mb()
 t = time.perf_counter()
 out = re_rank(qf, gf)
-print(f"peak_rss_mb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} (after imports {imports:.0f}, "
+print(f"peak_rss_mb={peak_mb():.0f} (after imports {imports:.0f}, "
       f"with the features {base:.0f}) "
       f"seconds={time.perf_counter() - t:.1f} output_mb={out.nbytes / 2**20:.0f}")
 '''
