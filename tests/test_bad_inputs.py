@@ -14,6 +14,7 @@ def expect_one_line_error(r, *needles):
     lines = [l for l in r.stderr.splitlines() if 'error:' in l]
     assert len(lines) == 1 and 'Traceback' not in r.stderr, r.stderr[-3000:]
     for n in needles: assert str(n) in lines[0], (n, lines[0])
+    print("ERRLINE", lines[0])  # shown with pytest -s; docs/reliability.md quotes these
     return lines[0]
 
 def no_partial_output(out: Path):
