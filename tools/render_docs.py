@@ -22,10 +22,18 @@ def _clean(nb):
     nb.cells = cells
     return nb
 
-def render(src:Path) -> str:
+def render(src:Path, files_dir:str|None=None) -> tuple[str, dict]:
+    "Markdown of notebook `src` and its figures {relative path: bytes} (in `files_dir`, default `<stem>_files`)."
     nb = _clean(nbformat.read(src, as_version=4))
-    body, _ = MarkdownExporter().from_notebook_node(nb)
-    return body
+    body, res = MarkdownExporter().from_notebook_node(nb, resources={'output_files_dir': files_dir or f'{src.stem}_files'})
+    return body, res.get('outputs', {})
+
+def write_doc(path:Path, body:str, figures:dict):
+    for rel, data in figures.items():
+        fig = path.parent / rel
+        fig.parent.mkdir(parents=True, exist_ok=True)
+        fig.write_bytes(data)
+    write_atomic(path, body)
 
 def write_atomic(path:Path, text:str):
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -35,7 +43,7 @@ def write_atomic(path:Path, text:str):
 
 if __name__ == '__main__':
     args = sys.argv[1:]
-    if args[0] == '--readme': write_atomic(Path(args[1]), render(Path(args[2])))
+    if args[0] == '--readme': write_doc(Path(args[1]), *render(Path(args[2]), 'docs/readme_files'))
     else:
         out = Path(args[0])
-        for nb in args[1:]: write_atomic(out / (Path(nb).stem + '.md'), render(Path(nb)))
+        for nb in args[1:]: write_doc(out / (Path(nb).stem + '.md'), *render(Path(nb)))
