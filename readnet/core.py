@@ -11,8 +11,8 @@ import torch
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['ReIDDataError', 'set_seed', 'atomic_path', 'write_text_atomic', 'save_atomic', 'pick_device', 'cpu_flags',
-           'cpu_bf16_supported', 'resolve_bf16', 'to_channels_last', 'CPUMixedPrecision']
+__all__ = ['ReIDDataError', 'set_seed', 'atomic_path', 'write_text_atomic', 'save_figure', 'save_atomic', 'pick_device',
+           'cpu_flags', 'cpu_bf16_supported', 'resolve_bf16', 'to_channels_last', 'CPUMixedPrecision']
 
 # %% ../nbs/00_core.ipynb #b8d0d1cb
 class ReIDDataError(ValueError):
@@ -50,6 +50,18 @@ def atomic_path(path:str|Path, # the final destination
 def write_text_atomic(path:str|Path, text:str):
     "Write `text` to `path` atomically."
     with atomic_path(path) as tmp: Path(tmp).write_text(text)
+
+def save_figure(fig, # a matplotlib figure
+                path:str|Path, # the PNG to write
+                dpi:int=90, # resolution
+                close:bool=True, # close the figure afterwards (frees it; a script or CLI has no use for it)
+                **kwargs, # more `savefig` options; `bbox_inches` defaults to 'tight'
+               ):
+    "Save `fig` as a PNG at `path` atomically."
+    with atomic_path(path) as tmp: fig.savefig(tmp, format='png', dpi=dpi, **{'bbox_inches': 'tight', **kwargs})
+    if close:
+        import matplotlib.pyplot as plt
+        plt.close(fig)
 
 def save_atomic(obj, path:str|Path):
     "`torch.save(obj)` to `path` atomically (serialised in memory first: torch's own writer hides a full disk's error)."

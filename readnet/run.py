@@ -238,12 +238,6 @@ def summary_table(final:dict) -> str:
     return '\n'.join(lines)
 
 # %% ../nbs/08a_run.ipynb #7252ce76
-def _save_fig(fig, path):
-    import matplotlib.pyplot as plt
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format='png', dpi=90, bbox_inches='tight')
-    plt.close(fig)
-
 def plot_history(rows:list[dict], title:str=''):
     "Per-epoch curves from `metrics.csv` rows: the losses (left) and retrieval / discriminator accuracy (right)."
     import matplotlib.pyplot as plt
@@ -266,12 +260,12 @@ def write_plots(rows:list[dict], extras:dict, df, out:Path, label:str='', n_quer
     import matplotlib; matplotlib.use('Agg', force=False)
     from readnet.plots import plot_cmc, show_ranked
     from readnet.evaluation import distance_matrix
-    _save_fig(plot_history(rows, label), out / 'loss.png')
-    _save_fig(plot_cmc({label or 'run': extras['cmc']}).figure, out / 'cmc.png')
+    save_figure(plot_history(rows, label), out / 'loss.png')
+    save_figure(plot_cmc({label or 'run': extras['cmc']}).figure, out / 'cmc.png')
     sel = np.linspace(0, len(extras['qp']) - 1, n_queries).astype(int)
     dist = distance_matrix(extras['qf'][sel], extras['gf'])
     q_tab, g_tab = (df[df.split == s].reset_index(drop=True) for s in ('query', 'gallery'))
-    _save_fig(show_ranked(dist, extras['qp'][sel], extras['gp'], extras['qc'][sel], extras['gc'],
+    save_figure(show_ranked(dist, extras['qp'][sel], extras['gp'], extras['qc'][sel], extras['gc'],
                           q_tab.iloc[sel], g_tab, queries=range(n_queries), topk=8), out / 'ranked.png')
 
 def finish_run(learn, dls, df, cfg:dict, out:Path, train_time:float, plots:bool=True, rows:list|None=None,
