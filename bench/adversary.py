@@ -1,5 +1,8 @@
 """Cost of the adversarial camera network: per-batch training time with and without `CameraAdversary` (k=1).
 
+Also measured, for information: the `strong` discriminator recipe (`readnet.train.DISCRIMINATORS`: k=5 steps at
+lr 1e-3 on standardised input), the one that measurably lowers the camera probe (nbs/06_adversary).
+
 Two fastai Learners train on the *same* pre-made P*K batches (random 128x64 images, P identities x K images, camera
 ids 0..n_cams-1): one plain, one with `CameraAdversary(k=1)` (which wraps the extractor in `AdversarialModel` and adds
 one discriminator step, one extra discriminator forward and its backward per batch). Both start from the same
@@ -20,6 +23,7 @@ from readnet.core import set_seed
 from readnet.losses import TripletLoss
 from readnet.model import ReIDModel
 from readnet.adversary import CameraAdversary
+from readnet.train import DISCRIMINATORS
 
 def cpu_name():
     try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
@@ -38,15 +42,15 @@ def make_batches(n, P, K, n_cams, size=(128, 64), seed=0):
     return [(torch.randn(P * K, 3, *size, generator=g), pids, torch.randint(0, n_cams, (P * K,), generator=g))
             for _ in range(n)]
 
-def make_learner(model, batches, n_cams, adversary):
+def make_learner(model, batches, n_cams, recipe):
     dl = DataLoader(batches, bs=None, num_workers=0)  # items are ready-made batches
     dls = DataLoaders(dl, DataLoader(batches[:1], bs=None, num_workers=0))
     dls.n_inp, dls.n_cams = 1, n_cams
     timer = _TrainTimer()
     learn = Learner(dls, model, loss_func=TripletLoss(), lr=2e-4,
-                    cbs=[timer] + ([CameraAdversary(k=1)] if adversary else []))
+                    cbs=[timer] + ([CameraAdversary(**recipe)] if recipe is not None else []))
     learn.create_mbar, learn.logger = False, lambda *a: None
-    if adversary: _time_method(learn.camera_adversary, 'after_loss', timer)
+    if recipe is not None: _time_method(learn.camera_adversary, 'after_loss', timer)
     return learn, timer
 
 def _time_method(cb, name, timer):
@@ -71,22 +75,26 @@ def main():
     set_seed(0)
     base = ReIDModel(a.arch)
     batches = make_batches(a.batches, a.P, a.K, a.n_cams)
-    learners = {name: make_learner(copy.deepcopy(base), batches, a.n_cams, adv)
-                for name, adv in (('plain', False), ('adversary', True))}
+    recipes = {'plain': None, 'adversary': dict(k=1), 'strong': dict(DISCRIMINATORS['strong'])}
+    learners = {name: make_learner(copy.deepcopy(base), batches, a.n_cams, recipe) for name, recipe in recipes.items()}
     times, own = {name: [] for name in learners}, []
     for r in range(a.rounds + 1):
-        for name in (list(learners) if r % 2 else list(learners)[::-1]):
+        names = list(learners)
+        for name in names[r % len(names):] + names[:r % len(names)]:  # the order rotates each round
             learn, timer = learners[name]
             with learn.no_bar(): learn.fit(1)
             if r: times[name].append(timer.seconds / a.batches)
             if r and name == 'adversary': own.append(timer.own / a.batches)
     ratios = [b / p for p, b in zip(times['plain'], times['adversary'])]
+    strong_ratios = [b / p for p, b in zip(times['plain'], times['strong'])]
     # the callback's own share of a batch: immune to the machine's drift between the two variants
     own_share = [o / t for o, t in zip(own, times['adversary'])]
     for name, ts in times.items():
         print(f"{name:>10}: {statistics.median(ts) * 1e3:8.1f} ms/batch (median; range {min(ts) * 1e3:.1f}-{max(ts) * 1e3:.1f})")
     print(f"ratio adversary/plain: median {statistics.median(ratios):.3f} (range {min(ratios):.3f}-{max(ratios):.3f}); "
           f"goal <= 1.10: {'met' if statistics.median(ratios) <= 1.10 else 'NOT met'}")
+    print(f"ratio strong recipe (k=5)/plain: median {statistics.median(strong_ratios):.3f} "
+          f"(range {min(strong_ratios):.3f}-{max(strong_ratios):.3f}); for information")
     print(f"CameraAdversary.after_loss (D step + adversarial forward): {statistics.median(own) * 1e3:.2f} ms/batch = "
           f"{statistics.median(own_share) * 100:.2f} % of an adversarial batch (median; range "
           f"{min(own_share) * 100:.2f}-{max(own_share) * 100:.2f} %); D's backward inside the extractor's is not included")

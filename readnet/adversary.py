@@ -81,9 +81,12 @@ class _PrivateRNG:
         cuda = torch.device(device).type == 'cuda'
         devs = [torch.device(device).index or 0] if cuda else []
         with torch.random.fork_rng(devices=devs):
-            if self.cpu is None: torch.manual_seed(self.seed)
+            # seed the generators one by one: `torch.manual_seed` would also reseed every GPU's main stream, which
+            # fork_rng(devices=[]) does not restore (D is built while the model is still on the CPU)
+            if self.cpu is None: torch.default_generator.manual_seed(self.seed)
             else: torch.set_rng_state(self.cpu)
-            if cuda and self.cuda is not None: torch.cuda.set_rng_state(self.cuda, devs[0])
+            if cuda and self.cuda is None: torch.cuda.default_generators[devs[0]].manual_seed(self.seed)
+            elif cuda: torch.cuda.set_rng_state(self.cuda, devs[0])
             yield
             self.cpu = torch.get_rng_state()
             if cuda: self.cuda = torch.cuda.get_rng_state(devs[0])
@@ -103,6 +106,7 @@ class CameraAdversary(Callback):
                  hidden:int=256, # D's hidden width (when the callback builds D)
                  p:float=0.5, # D's dropout (when the callback builds D)
                  relu_last:bool=True, # ReLU + dropout after D's last layer (when the callback builds D)
+                 input_norm:bool=False, # D standardises its input over the batch first (when the callback builds D)
                 ):
         if mode not in ('alternating', 'grl'): raise ValueError(f"mode must be 'alternating' or 'grl', got {mode!r}")
         if int(k) < 1: raise ValueError(f"k (discriminator steps per batch) must be >= 1, got {k}")
@@ -125,7 +129,7 @@ class CameraAdversary(Callback):
             "CameraDiscriminator(d, dls.n_cams)) and pass splitter=adversarial_splitter to the Learner")
         self._rng = self._rng or _PrivateRNG(torch.initial_seed() + 0x5EED)
         with self._rng(next(model.parameters()).device):  # D's initialisation must not consume the main stream
-            disc = CameraDiscriminator(d, self._n_cams(), self.hidden, self.p, self.relu_last)
+            disc = CameraDiscriminator(d, self._n_cams(), self.hidden, self.p, self.relu_last, self.input_norm)
         self.learn.model = AdversarialModel(model, disc.to(next(model.parameters()).device), self.lr, self.wd)
         self.learn.splitter = partial(adversarial_splitter, splitter=self.learn.splitter)
 

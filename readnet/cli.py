@@ -59,7 +59,11 @@ def _add_train_options(p, defaults_from_preset=True):
     p.add_argument('--epochs', type=int, help='override the preset\'s number of epochs')
     p.add_argument('--margin', type=float, help='triplet margin (default 0.08 rad for atl, 0.8 for triplet)')
     p.add_argument('--w1', type=float, help='weight of the feature-norm regulariser of ATL (default 1e-3)')
-    p.add_argument('--w2', type=float, help='weight of the adversarial camera loss (default 1e-4 atl, 5e-4 triplet)')
+    p.add_argument('--w2', type=float, help='weight of the adversarial camera loss (default 1e-4 atl, 5e-4 triplet; '
+                   '3e-2 with --disc strong)')
+    p.add_argument('--disc', choices=['paper', 'strong'], default=None,
+                   help="camera discriminator with --adversary: paper (as published, default) or strong (standardised "
+                        "input, plain logits, 5 steps per batch at lr 1e-3: keeps up with the extractor)")
     p.add_argument('--arch', choices=['resnet18', 'resnet34', 'resnet50'], help='backbone (preset default)')
     p.add_argument('--weights', help='local torchvision-format ResNet state dict (ImageNet weights); none = random init')
     p.add_argument('--bf16', choices=['auto', 'on', 'off'], default=None,

@@ -89,6 +89,11 @@ class TripletLossBase(nn.Module):
         self.parts = {'emb': emb.item(), 'active': (terms.detach() > 0).float().mean().item() if len(terms) else 0.}
         return emb, (a, p, n)
     def forward(self, features, pids, *rest): return self.embedding_loss(features, pids)[0]
+    def __call__(self, features, *args, **kwargs):
+        # Distances between nearby features need float32: under CUDA/CPU autocast the matmul would give 16-bit cosines,
+        # which are exactly 1 within 2**-8 of it (so the clamp at 1 - 1e-7 no longer keeps arccos finite)
+        if features.dtype in (torch.float16, torch.bfloat16): features = features.float()
+        with torch.autocast(features.device.type, enabled=False): return super().__call__(features, *args, **kwargs)
     def extra_repr(self): return f"margin={self.margin}, mining={self.mining!r}"
 
 # %% ../nbs/04_losses.ipynb #dad51962

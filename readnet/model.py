@@ -153,10 +153,12 @@ class CameraDiscriminator(nn.Sequential):
                  hidden:int=256, # width of the hidden layer
                  p:float=0.5, # dropout probability
                  relu_last:bool=True, # the paper's ReLU + Dropout after the last layer too; False = plain logits
+                 input_norm:bool=False, # first standardise each feature over the batch (BatchNorm, no affine, no running stats)
                 ):
+        first = [nn.BatchNorm1d(in_dim, affine=False, track_running_stats=False)] if input_norm else []
         last = [nn.ReLU(), nn.Dropout(p)] if relu_last else []
-        super().__init__(nn.Linear(in_dim, hidden), nn.ReLU(), nn.Dropout(p), nn.Linear(hidden, n_cams), *last)
-        self.in_dim, self.n_cams, self.relu_last = in_dim, n_cams, relu_last
+        super().__init__(*first, nn.Linear(in_dim, hidden), nn.ReLU(), nn.Dropout(p), nn.Linear(hidden, n_cams), *last)
+        self.in_dim, self.n_cams, self.relu_last, self.input_norm = in_dim, n_cams, relu_last, input_norm
 
 # %% ../nbs/05_model.ipynb #6ce79537
 def fast_path_callbacks(bf16:bool|None=None, # True/False force bfloat16 autocast; None = where the hardware has it

@@ -127,7 +127,8 @@ class RestoreState(Callback):
 
 # %% ../nbs/08a_run.ipynb #e26d52fe
 def _learner_kwargs(cfg):
-    return {k: cfg[k] for k in 'loss margin adversary w1 w2 k arch weights head lr wd mining eval_every bf16'.split()}
+    kw = {k: cfg[k] for k in 'loss margin adversary w1 w2 arch weights head lr wd mining eval_every bf16'.split()}
+    return kw | dict(disc=cfg.get('disc', 'paper'))  # runs written before the recipes existed used the paper's D
 
 def load_table(cfg:dict) -> 'pd.DataFrame':
     "The dataset table of `cfg`; a synthetic set already in `cfg['root']` is read with the parameters it was made with."
@@ -275,9 +276,11 @@ def finish_run(learn, dls, df, cfg:dict, out:Path, train_time:float, plots:bool=
     last = getattr(evaluation, 'last', None)  # the last epoch was just evaluated: reuse its features
     reuse = last is not None and last.get('epoch') == cfg['epochs'] - 1
     numbers, extras = evaluate_model(learn, dls, flip=cfg.get('flip_eval', False), features=last if reuse else None)
-    final = dict(numbers, train_time_s=round(train_time, 1), epochs=cfg['epochs'],
-                 n_query=len(extras['qp']), n_gallery=len(extras['gp'])) | (extra or {})
     model = get_model(learn.model)
+    dev = next(model.parameters()).device
+    final = dict(numbers, train_time_s=round(train_time, 1), epochs=cfg['epochs'],
+                 n_query=len(extras['qp']), n_gallery=len(extras['gp']),
+                 device=f"{dev} ({torch.cuda.get_device_name(dev)})" if dev.type == 'cuda' else str(dev)) | (extra or {})
     save_atomic(getattr(model, 'extractor', model).state_dict(), out / 'model.pth')
     if plots: write_plots(rows or [], extras, df, out, label=out.name)
     write_text_atomic(out / 'final.json', json.dumps(final, indent=2) + '\n')
@@ -303,6 +306,7 @@ def eval_run(run:str|Path, # a run directory written by `train_run`
     dls = pk_dataloaders(df, P=min(cfg['P'], df[df.split == 'train'].pid.nunique()), K=cfg['K'],
                          size=tuple(cfg['size']), num_workers=cfg['num_workers'], device=pick_device())
     model = ReIDModel(cfg['arch'], head=cfg['head']).load_weights(run / 'model.pth').to(pick_device())
+    model.to(memory_format=torch.channels_last)  # the trainer's layout: same kernels, same features (TF32 on GPUs)
     numbers, _ = evaluate_model(model, dls, flip=cfg.get('flip_eval', False), rerank=rerank)
     numbers.update(data=cfg['data'], rerank=rerank)
     write_text_atomic(run / ('eval-rerank.json' if rerank else 'eval.json'), json.dumps(numbers, indent=2) + '\n')
@@ -310,7 +314,7 @@ def eval_run(run:str|Path, # a run directory written by `train_run`
     return numbers
 
 # %% ../nbs/08a_run.ipynb #8be21f2a
-_TRAIN_KEYS = 'data root loss adversary epochs margin w1 w2 arch weights P K lr size eval_every num_workers seed'.split()
+_TRAIN_KEYS = 'data root loss adversary disc epochs margin w1 w2 arch weights P K lr size eval_every num_workers seed'.split()
 
 def config_from_args(args) -> dict:
     "The resolved configuration for parsed `readnet train` options."

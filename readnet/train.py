@@ -16,8 +16,8 @@ from fastai.callback.schedule import ParamScheduler
 from .core import *
 
 # %% auto #0
-__all__ = ['PRESETS', 'DEFAULT_MARGINS', 'DEFAULT_W2', 'resolve_config', 'SchedStep', 'SkipValidation', 'TrainingDiverged',
-           'StopOnNaN', 'SamplerEpoch', 'make_loss', 'torch_adam', 'readnet_learner']
+__all__ = ['PRESETS', 'DEFAULT_MARGINS', 'DEFAULT_W2', 'DISCRIMINATORS', 'resolve_config', 'SchedStep', 'SkipValidation',
+           'TrainingDiverged', 'StopOnNaN', 'SamplerEpoch', 'make_loss', 'torch_adam', 'readnet_learner']
 
 # %% ../nbs/08_train.ipynb #50e47261
 PRESETS = {
@@ -28,6 +28,12 @@ PRESETS = {
 }
 DEFAULT_MARGINS = dict(atl=0.08, triplet=0.8, cosine=0.1, arc=0.08)  # paper: 0.08 ATL, 0.8 Euclidean
 DEFAULT_W2 = dict(atl=1e-4, triplet=5e-4, cosine=1e-4, arc=1e-4)      # paper: 1e-4 with ATL, 5e-4 Euclidean
+# Camera-discriminator recipes for `CameraAdversary` (see 06_adversary): the paper's, and one whose D keeps up with the
+# extractor (standardised input, plain logits, no dropout, 5 steps per batch at lr 1e-3), with its own default w2
+DISCRIMINATORS = {
+    'paper': dict(k=1, lr=3e-4, p=0.5, relu_last=True, input_norm=False),
+    'strong': dict(k=5, lr=1e-3, p=0., relu_last=False, input_norm=True, w2=3e-2),
+}
 
 # %% ../nbs/08_train.ipynb #9e59543a
 def resolve_config(preset:str='quick', # a key of `PRESETS`
@@ -35,15 +41,19 @@ def resolve_config(preset:str='quick', # a key of `PRESETS`
                   ) -> dict:
     "The full training configuration: `preset` overlaid with `overrides`, loss-dependent defaults filled in."
     if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; expected one of {sorted(PRESETS)}")
-    cfg = dict(data='synthetic', root=None, loss='atl', adversary=False, w1=1e-3, margin=None, w2=None, k=1,
+    cfg = dict(data='synthetic', root=None, loss='atl', adversary=False, w1=1e-3, margin=None, w2=None, disc='paper',
                mining='batch_hard', seed=0, preset=preset, synth_ids=200, synth_cams=6, **PRESETS[preset])
     cfg.update({k: v for k, v in overrides.items() if v is not None})
     if cfg['loss'] not in DEFAULT_MARGINS:
         raise ValueError(f"unknown loss {cfg['loss']!r}; expected one of {sorted(DEFAULT_MARGINS)}")
+    if cfg['disc'] not in DISCRIMINATORS:
+        raise ValueError(f"unknown discriminator recipe {cfg['disc']!r}; expected one of {sorted(DISCRIMINATORS)}")
     if cfg['w2'] is not None and not cfg['adversary']:
         raise ValueError("--w2 is the weight of the adversarial camera loss: it needs --adversary")
+    if cfg['disc'] != 'paper' and not cfg['adversary']:
+        raise ValueError(f"--disc {cfg['disc']} chooses the camera discriminator: it needs --adversary")
     if cfg['margin'] is None: cfg['margin'] = DEFAULT_MARGINS[cfg['loss']]
-    if cfg['adversary'] and cfg['w2'] is None: cfg['w2'] = DEFAULT_W2[cfg['loss']]
+    if cfg['adversary'] and cfg['w2'] is None: cfg['w2'] = DISCRIMINATORS[cfg['disc']].get('w2', DEFAULT_W2[cfg['loss']])
     cfg['size'] = tuple(cfg['size'])
     cfg['milestones'] = tuple(cfg['milestones'])
     return cfg
@@ -115,8 +125,8 @@ def readnet_learner(dls, # `ReIDDataLoaders` from `pk_dataloaders` (needs `.n_ca
                     margin:float|None=None, # None = 0.08 for ATL, 0.8 for the Euclidean triplet loss
                     adversary:bool=False, # add the Adversarial Camera Network (`CameraAdversary`)
                     w1:float=1e-3, # ATL's feature-norm weight
-                    w2:float|None=None, # adversarial weight; None = 1e-4 with ATL, 5e-4 with the Euclidean loss
-                    k:int=1, # discriminator steps per extractor step
+                    w2:float|None=None, # adversarial weight; None = the recipe's (strong: 3e-2), else 1e-4 ATL / 5e-4 Euclidean
+                    disc:str='paper', # camera-discriminator recipe, a key of `DISCRIMINATORS`
                     arch:str='resnet50', # 'resnet18', 'resnet34' or 'resnet50'
                     weights:str|None=None, # local ImageNet state dict for the backbone; None = random init
                     head:str='none', # 'none' (the paper's 2048-d pooled features), 'bnneck' or 'trinet'
@@ -144,7 +154,10 @@ def readnet_learner(dls, # `ReIDDataLoaders` from `pk_dataloaders` (needs `.n_ca
     all_cbs = [*fast_path_callbacks(bf16, device), StopOnNaN(), SkipValidation(), SamplerEpoch(),
                ReIDEvaluation(every=eval_every or 10**9, flip=flip_eval)]  # 0: only after the last epoch
     if hasattr(loss_func, 'part_names'): all_cbs.append(LossParts())  # e.g. ATL's emb and reg columns
-    if adversary: all_cbs.append(CameraAdversary(k=k, w2=w2))
+    if adversary:
+        recipe = dict(DISCRIMINATORS[disc])
+        recipe_w2 = recipe.pop('w2', None)
+        all_cbs.append(CameraAdversary(w2=w2 if w2 is not None else recipe_w2, **recipe))
     all_cbs += list(L(cbs))
     return Learner(dls, model, loss_func=loss_func, opt_func=partial(torch_adam, wd=wd), lr=lr, wd=wd,
                    cbs=all_cbs, path=path, **kwargs)

@@ -22,6 +22,7 @@ def test_train_writes_a_complete_run_directory(tiny_synth, tmp_path):
     for col in ('train_loss', 'emb', 'reg', 'cam_loss', 'cam_acc', 'mAP', 'rank1', 'rank5', 'rank10'): assert m[-1][col] != '', col
     final = json.loads((run / 'final.json').read_text())
     assert 0 <= final['mAP'] <= 1 and 0 <= final['camera_probe_acc'] <= 1
+    assert final['device'].startswith('cuda' if torch.cuda.is_available() else 'cpu')
     assert abs(final['mAP'] - float(m[-1]['mAP'])) < 1e-5  # the last epoch's evaluation is the final one
     assert 'mAP' in r.stdout and 'camera probe' in r.stdout
     # eval of the saved run reproduces the final numbers; re-ranking gives its own file
@@ -97,6 +98,7 @@ def test_out_holding_a_different_run_is_refused(tiny_synth, tmp_path):
 
 @pytest.mark.parametrize('args,message', [
     (['--w2', '1e-4'], 'needs --adversary'),
+    (['--disc', 'strong'], '--disc strong chooses the camera discriminator: it needs --adversary'),
     (['--data', 'market1501'], 'needs --root'),
 ])
 def test_incompatible_options_give_one_line(tmp_path, args, message):

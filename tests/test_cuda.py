@@ -1,0 +1,32 @@
+"The GPU paths (skipped without CUDA): fastai's mixed precision + channels_last, the adversary's private CUDA stream."
+import pytest, torch
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA GPU')
+
+def build(tiny_synth, tmp_path, **over):
+    from readnet.train import resolve_config
+    from readnet.run import build_run
+    cfg = resolve_config('quick', root=str(tiny_synth), epochs=2, P=4, K=2, size=(64, 32), eval_every=0,
+                         num_workers=0, **over)
+    return build_run(cfg, tmp_path / 'run')
+
+def test_learner_trains_on_the_gpu_with_fastai_mixed_precision(tiny_synth, tmp_path):
+    from fastai.callback.fp16 import MixedPrecision
+    _, dls, learn = build(tiny_synth, tmp_path, adversary=True)
+    mp = [cb for cb in learn.cbs if isinstance(cb, MixedPrecision)]
+    assert len(mp) == 1 and mp[0].amp_mode.name.lower() == ('bf16' if torch.cuda.is_bf16_supported() else 'fp16')
+    learn.fit(1, 1e-3)
+    model = learn.model
+    assert all(p.is_cuda for p in model.parameters())
+    conv = next(p for p in model.extractor.parameters() if p.ndim == 4)
+    assert conv.is_contiguous(memory_format=torch.channels_last)
+    assert torch.isfinite(torch.tensor(learn.recorder.values[-1][0]))  # training loss
+
+def test_adversary_leaves_the_main_cuda_stream_alone(tiny_synth, tmp_path):
+    "D's dropout draws on the GPU come from its own stream: the main CUDA stream ends where it does without D."
+    states = {}
+    for adversary in (False, True):
+        _, dls, learn = build(tiny_synth, tmp_path / str(adversary), **(dict(adversary=True, w2=0.) if adversary else {}))
+        learn.fit(1, 1e-3)
+        states[adversary] = torch.cuda.get_rng_state()
+    assert torch.equal(states[False], states[True])
