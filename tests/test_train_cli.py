@@ -72,7 +72,10 @@ def test_resume_continues_exactly(tiny_synth, tmp_path):
 def test_signal_mid_epoch_leaves_a_resumable_run(tiny_synth, tmp_path, sig):
     run = tmp_path / 'run'
     cmd = [str(BIN / 'readnet'), 'train', *TINY_TRAIN, '--root', str(tiny_synth), '--out', str(run), '--epochs', '40']
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # a shell without job control starts background commands with SIGINT ignored, and Python keeps an inherited
+    # SIG_IGN: give the child the default disposition so the test does not depend on how pytest was launched
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     ckpt, deadline = run / 'checkpoint.pth', time.time() + 600
     while not ckpt.exists() and time.time() < deadline and p.poll() is None: time.sleep(0.05)
     assert ckpt.exists(), 'no checkpoint was written'
