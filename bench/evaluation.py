@@ -58,7 +58,7 @@ print(f"peak_rss_mb={peak_mb():.0f} (after imports {imports:.0f}, "
       f"seconds={time.perf_counter() - t:.1f} mAP={mAP:.5f}")
 '''
 CHILD_RERANK = PREAMBLE + r'''
-from readnet.evaluation import re_rank
+from readnet.rerank import re_rank
 imports = peak_mb()
 torch.manual_seed(0)
 nq, ng, d = 5000, 20000, 512

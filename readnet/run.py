@@ -210,7 +210,8 @@ def evaluate_model(model_or_learn, # a `Learner` or a bare model returning featu
                    features:dict|None=None, # features already extracted (`ReIDEvaluation.last`): qf, qp, qc, gf, gp, gc
                   ) -> tuple[dict, dict]:
     "Evaluate on query/gallery: `(numbers, extras)`; numbers = mAP, rank1/5/10 (and camera probe), extras = features, CMC."
-    from readnet.evaluation import extract_features, evaluate_features, evaluate_rank, re_rank
+    from readnet.evaluation import extract_features, evaluate_features, evaluate_rank
+    from readnet.rerank import re_rank
     from readnet.adversary import camera_probe
     if features is not None: qf, qp, qc, gf, gp, gc = (features[k] for k in ('qf', 'qp', 'qc', 'gf', 'gp', 'gc'))
     else:
