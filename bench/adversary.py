@@ -55,7 +55,7 @@ def make_learner(model, batches, n_cams, recipe):
 
 def _time_method(cb, name, timer):
     "Accumulate the wall time of `cb.name` (the callback's own work: D's steps and the adversarial forward)."
-    f, timer.own = getattr(cb, name), 0.
+    f = getattr(cb, name)  # `timer.own` is reset by the timer's before_train
     def timed():
         t = time.perf_counter(); f(); timer.own += time.perf_counter() - t
     setattr(cb, name, timed)

@@ -307,7 +307,7 @@ def eval_run(run:str|Path, # a run directory written by `train_run`
     dls = pk_dataloaders(df, P=min(cfg['P'], df[df.split == 'train'].pid.nunique()), K=cfg['K'],
                          size=tuple(cfg['size']), num_workers=cfg['num_workers'], device=pick_device())
     model = ReIDModel(cfg['arch'], head=cfg['head']).load_weights(run / 'model.pth').to(pick_device())
-    model.to(memory_format=torch.channels_last)  # the trainer's layout: same kernels, same features (TF32 on GPUs)
+    to_channels_last(model)  # the trainer's layout: same kernels, same features (TF32 on GPUs)
     numbers, _ = evaluate_model(model, dls, flip=cfg.get('flip_eval', False), rerank=rerank)
     numbers.update(data=cfg['data'], rerank=rerank)
     write_text_atomic(run / ('eval-rerank.json' if rerank else 'eval.json'), json.dumps(numbers, indent=2) + '\n')

@@ -18,6 +18,11 @@ TINY = dict(n_train_ids=8, n_test_ids=6, n_cams=3, seed=1)
 TINY_TRAIN = ['--data', 'synthetic', '--P', '4', '--K', '2', '--size', '64', '32', '--arch', 'resnet18',
               '--num-workers', '0', '--eval-every', '1']
 
+def tiny_config(root, **overrides):
+    "The resolved configuration of the TINY_TRAIN sizes (P 4 x K 2, 64x32, ResNet-18, no workers) on `root`."
+    from readnet.train import resolve_config
+    return resolve_config('quick', root=str(root), P=4, K=2, size=(64, 32), num_workers=0, **overrides)
+
 @pytest.fixture(scope='session')
 def tiny_synth(tmp_path_factory):
     "A tiny synthetic dataset (generated once per test session)."

@@ -4,7 +4,7 @@ The table of cases and messages in docs/reliability.md is kept in step with thes
 import os, shutil, subprocess, json
 from pathlib import Path
 import numpy as np, pytest, torch
-from conftest import run_cli, TINY_TRAIN
+from conftest import run_cli, TINY_TRAIN, tiny_config
 
 def market_args(root): return ['--data', 'market1501', '--root', root, *TINY_TRAIN[2:], '--epochs', '1']
 
@@ -84,13 +84,13 @@ def test_nan_features_into_evaluation():
 
 def test_nan_loss_stops_with_epoch_and_batch_and_keeps_the_checkpoint(tiny_synth, tmp_path):
     from fastai.callback.core import Callback
-    from readnet.train import resolve_config, TrainingDiverged
+    from readnet.train import TrainingDiverged
     from readnet.run import train_run
     class PoisonSecondEpoch(Callback):
         order = -6  # just before the NaN guard looks at the loss
         def after_loss(self):
             if self.training and self.epoch == 1: self.learn.loss_grad = self.learn.loss_grad * float('nan')
-    cfg = resolve_config('quick', root=str(tiny_synth), epochs=3, P=4, K=2, size=(64, 32), num_workers=0)
+    cfg = tiny_config(tiny_synth, epochs=3)
     with pytest.raises(TrainingDiverged, match='at epoch 1 batch 0'):
         train_run(cfg, tmp_path / 'run', cbs=[PoisonSecondEpoch()], plots=False)
     state = torch.load(tmp_path / 'run' / 'checkpoint.pth', weights_only=False)

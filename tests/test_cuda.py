@@ -1,14 +1,12 @@
 "The GPU paths (skipped without CUDA): fastai's mixed precision + channels_last, the adversary's private CUDA stream."
 import pytest, torch
+from conftest import tiny_config
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA GPU')
 
 def build(tiny_synth, tmp_path, **over):
-    from readnet.train import resolve_config
     from readnet.run import build_run
-    cfg = resolve_config('quick', root=str(tiny_synth), epochs=2, P=4, K=2, size=(64, 32), eval_every=0,
-                         num_workers=0, **over)
-    return build_run(cfg, tmp_path / 'run')
+    return build_run(tiny_config(tiny_synth, epochs=2, eval_every=0, **over), tmp_path / 'run')
 
 def test_learner_trains_on_the_gpu_with_fastai_mixed_precision(tiny_synth, tmp_path):
     from fastai.callback.fp16 import MixedPrecision

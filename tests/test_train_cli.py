@@ -2,7 +2,7 @@
 import csv, json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
-from conftest import BIN, run_cli, TINY_TRAIN
+from conftest import BIN, run_cli, TINY_TRAIN, tiny_config
 
 def train(tiny_synth, out, *extra):
     return run_cli('train', *TINY_TRAIN, '--root', tiny_synth, '--out', out, *extra)
@@ -47,10 +47,8 @@ def test_same_command_twice_gives_identical_results(tiny_synth, tmp_path):
 def test_resume_continues_exactly(tiny_synth, tmp_path):
     "2 epochs straight == 1 epoch, interrupted, then --resume for the second."
     from fastai.callback.core import Callback, CancelFitException
-    from readnet.train import resolve_config
     from readnet.run import train_run
-    cfg = resolve_config('quick', root=str(tiny_synth), epochs=2, P=4, K=2, size=(64, 32), eval_every=1,
-                         adversary=True, num_workers=0)
+    cfg = tiny_config(tiny_synth, epochs=2, eval_every=1, adversary=True)
     class StopAfterFirstEpoch(Callback):
         order = 99  # after the run recorder wrote the checkpoint
         def after_epoch(self): raise KeyboardInterrupt('simulated interruption')
