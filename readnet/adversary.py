@@ -19,7 +19,7 @@ from .core import ReIDDataError
 from .model import CameraDiscriminator
 
 # %% auto #0
-__all__ = ['camera_loss', 'AdversarialModel', 'adversarial_splitter', 'grad_reverse', 'default_w2', 'CameraAdversary',
+__all__ = ['DISCRIMINATORS', 'camera_loss', 'AdversarialModel', 'adversarial_splitter', 'grad_reverse', 'CameraAdversary',
            'plot_adversary', 'camera_probe']
 
 # %% ../nbs/06_adversary.ipynb #c5ba83a7
@@ -69,10 +69,6 @@ def grad_reverse(x:torch.Tensor, # input, returned unchanged
     return _GradReverse.apply(x, scale)
 
 # %% ../nbs/06_adversary.ipynb #7dfc5a45
-def default_w2(loss_func) -> float:
-    "The paper's adversarial weight $w_2$ for a loss: 5e-4 with the Euclidean `TripletLoss`, else 1e-4 (ATL)."
-    return 5e-4 if type(loss_func).__name__ == 'TripletLoss' else 1e-4
-
 class _PrivateRNG:
     "Code run inside draws from its own torch stream (seeded once); torch's main CPU/CUDA streams are left untouched."
     def __init__(self, seed:int): self.seed, self.cpu, self.cuda = seed, None, None
@@ -97,8 +93,8 @@ class CameraAdversary(Callback):
     order, run_valid = 30, False  # after mixed precision (10), before the Recorder (50) reads the metric names
     def __init__(self,
                  k:int=1, # discriminator steps per batch (alternating mode)
-                 w2:float|None=None, # weight of the adversarial term; None = 1e-4 with ATL, 5e-4 with TripletLoss
-                 lr:float=3e-4, # D's learning rate
+                 w2:float=1e-4, # weight of the adversarial term (the paper: 1e-4 with ATL, 5e-4 with the Euclidean loss)
+                 lr:float=3e-4, # D's learning rate (its base rate, see `follow_schedule`)
                  wd:float=5e-4, # D's weight decay
                  label_smoothing:float=0.1, # α of eq 12
                  normalize:bool=True, # D sees L2-normalised features (as the paper)
@@ -107,6 +103,7 @@ class CameraAdversary(Callback):
                  p:float=0.5, # D's dropout (when the callback builds D)
                  relu_last:bool=True, # ReLU + dropout after D's last layer (when the callback builds D)
                  input_norm:bool=False, # D standardises its input over the batch first (when the callback builds D)
+                 follow_schedule:bool=False, # scale D's rate with the extractor's: lr × (its current rate / `learn.lr`)
                 ):
         if mode not in ('alternating', 'grl'): raise ValueError(f"mode must be 'alternating' or 'grl', got {mode!r}")
         if int(k) < 1: raise ValueError(f"k (discriminator steps per batch) must be >= 1, got {k}")
@@ -143,18 +140,19 @@ class CameraAdversary(Callback):
             raise ValueError("CameraAdversary: the discriminator's parameters are in learn.opt; create the Learner "
                              "with splitter=adversarial_splitter")
         for g in model.disc_opt.param_groups: g['lr'], g['weight_decay'] = self.lr, self.wd
-        self._w2 = float(self.w2) if self.w2 is not None else default_w2(self.learn.loss_func)
+        self._w2 = float(self.w2)
         self._rng = self._rng or _PrivateRNG(torch.initial_seed() + 0x5EED)
         self._ncams = self._n_cams()
         self.learn.metrics = self.learn.metrics + self._metrics.filter(lambda m: m not in self.learn.metrics)
 
     def after_fit(self): self.learn.metrics = self.learn.metrics.filter(lambda m: m not in self._metrics)
-    def before_train(self): self._sums = torch.zeros(4)  # Σ triplet·n, Σ L_cam·n, Σ correct, n
+    def before_train(self): self._sums = None  # Σ triplet·n, Σ L_cam·n, Σ correct, n: on the device, read once per epoch
 
     def _camids(self):
         if len(self.learn.yb) < 2: raise ValueError("CameraAdversary needs camera ids as learn.yb[1] "
                                                     "(batches (images, pid, camid) with n_inp == 1)")
         cams = self.learn.yb[1].long()
+        if cams.device.type != 'cpu': return cams  # checking would wait for the GPU; the readers checked the ids already
         lo, hi = torch.aminmax(cams)
         if lo < 0 or hi >= self._ncams: raise ReIDDataError(
             f"a training batch holds camera id {int(hi) if hi >= self._ncams else int(lo)}, "
@@ -165,6 +163,8 @@ class CameraAdversary(Callback):
         if not self.training or not len(self.learn.yb): return
         cams, model = self._camids(), get_model(self.learn.model)
         disc, opt = model.discriminator, model.disc_opt
+        if self.follow_schedule:
+            for g in opt.param_groups: g['lr'] = self.lr * self.learn.opt.hypers[-1]['lr'] / self.learn.lr
         feats = self.learn.pred.float()
         z = F.normalize(feats, dim=1) if self.normalize else feats
         with self._rng(z.device):
@@ -184,8 +184,9 @@ class CameraAdversary(Callback):
         self.learn.loss_grad = triplet + l_cam if self.mode == 'grl' else triplet - self._w2 * l_cam
         self.learn.loss = (triplet - self._w2 * l_cam).detach().clone()
         n = len(cams)
-        self._sums += torch.stack([triplet.detach().float().cpu() * n, l_cam.detach().cpu() * n,
-                                   (logits.detach().argmax(1) == cams).sum().cpu().float(), torch.tensor(float(n))])
+        batch = torch.stack([triplet.detach().float() * n, l_cam.detach() * n,
+                             (logits.detach().argmax(1) == cams).sum().float(), torch.full((), float(n), device=cams.device)])
+        self._sums = batch if self._sums is None else self._sums + batch
 
     def after_backward(self):
         if self.mode != 'grl' or not self.training: return
@@ -196,10 +197,19 @@ class CameraAdversary(Callback):
     def checkpoint_state(self) -> dict: return dict(cpu=self._rng.cpu, cuda=self._rng.cuda) if self._rng else {}
     def load_checkpoint_state(self, state:dict):
         if self._rng is not None and state: self._rng.cpu, self._rng.cuda = state['cpu'], state['cuda']
-    def _mean(self, i): return float(self._sums[i] / self._sums[3]) if self._sums is not None and self._sums[3] else float('nan')
+    def _mean(self, i):
+        if self._sums is None: return float('nan')
+        sums = self._sums.cpu()  # the one host synchronisation, when the recorder reads the epoch's numbers
+        return float(sums[i] / sums[3]) if sums[3] else float('nan')
     def _mean_triplet(self): return self._mean(0)
     def _mean_cam_loss(self): return self._mean(1)
     def _mean_cam_acc(self): return self._mean(2)
+
+# %% ../nbs/06_adversary.ipynb #e8b75715
+DISCRIMINATORS = {  # keyword arguments of `CameraAdversary`; 'w2' (if present) replaces the paper's weight
+    'paper': dict(k=1, lr=3e-4, p=0.5, relu_last=True, input_norm=False, follow_schedule=True),
+    'strong': dict(k=5, lr=1e-3, p=0., relu_last=False, input_norm=True, follow_schedule=True, w2=3e-2),
+}
 
 # %% ../nbs/06_adversary.ipynb #d5e9f48d
 def _logged(learn, name):

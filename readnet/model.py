@@ -15,13 +15,15 @@ from fastai.callback.channelslast import ChannelsLast
 from .core import CPUMixedPrecision, pick_device, resolve_bf16
 
 # %% auto #0
-__all__ = ['read_state_dict', 'guess_resnet', 'check_state_dict', 'imagenet_checkpoint', 'ReIDModel', 'CameraDiscriminator',
-           'fast_path_callbacks']
+__all__ = ['ARCHS', 'HEADS', 'read_state_dict', 'guess_resnet', 'check_state_dict', 'imagenet_checkpoint', 'ReIDModel',
+           'CameraDiscriminator', 'fast_path_callbacks']
 
 # %% ../nbs/05_model.ipynb #e9314803
 _ARCHS = {'resnet18': (resnet.resnet18, resnet.ResNet18_Weights),
           'resnet34': (resnet.resnet34, resnet.ResNet34_Weights),
           'resnet50': (resnet.resnet50, resnet.ResNet50_Weights)}
+ARCHS = tuple(_ARCHS)  # the backbones readnet builds
+HEADS = ('none', 'bnneck', 'trinet')  # what follows the pooled features: nothing (the paper), BN-neck, TriNet's MLP
 
 def read_state_dict(path:str|Path, # a `.pth` file: a state dict, or a checkpoint dict holding one
                    ) -> dict[str, torch.Tensor]:
@@ -115,8 +117,7 @@ class ReIDModel(nn.Module):
                 ):
         super().__init__()
         if arch not in _ARCHS: raise ValueError(f"arch={arch!r}: expected one of {', '.join(_ARCHS)}")
-        if head not in ('none', 'bnneck', 'trinet'):
-            raise ValueError(f"head={head!r}: expected 'none', 'bnneck' or 'trinet'")
+        if head not in HEADS: raise ValueError(f"head={head!r}: expected one of {', '.join(HEADS)}")
         self.arch, self.head_name = arch, head
         self.backbone = _ARCHS[arch][0](weights=None)
         d = self.backbone.fc.in_features

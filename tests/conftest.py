@@ -20,8 +20,8 @@ TINY_TRAIN = ['--data', 'synthetic', '--P', '4', '--K', '2', '--size', '64', '32
 
 def tiny_config(root, **overrides):
     "The resolved configuration of the TINY_TRAIN sizes (P 4 x K 2, 64x32, ResNet-18, no workers) on `root`."
-    from readnet.train import resolve_config
-    return resolve_config('quick', root=str(root), P=4, K=2, size=(64, 32), num_workers=0, **overrides)
+    from readnet.config import TrainConfig
+    return TrainConfig.resolve(root=str(root), P=4, K=2, size=(64, 32), num_workers=0, **overrides)
 
 @pytest.fixture(scope='session')
 def tiny_synth(tmp_path_factory):
