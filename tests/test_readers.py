@@ -197,15 +197,56 @@ def test_msmt17(tmp_path):
     truth = msmt17_fixture(tmp_path)
     df = _no_warnings(read_msmt17, tmp_path)
     pd.testing.assert_frame_equal(df, truth)
-    # hand-checked: val merged into train; test labels 0,1,2 -> pids 4,5,6 after the 3 training labels
+    # hand-checked: list_val.txt left out (torchreid's default); test labels 0,1,2 -> pids 4,5,6 after the 3 training labels
     assert _counts(df) == {'gallery': {'size': 5, 'nunique': 3}, 'query': {'size': 3, 'nunique': 2},
-                           'train': {'size': 8, 'nunique': 3}}
+                           'train': {'size': 6, 'nunique': 3}}
     assert sorted(df.pid[df.split == 'query'].unique()) == [4, 5]
     first = (tmp_path / 'list_train.txt').read_text().split()[0]  # 0000/0000_000_01_….jpg
     row = df[df.path == str(tmp_path.resolve() / 'train' / first)].iloc[0]
     assert (row.pid, row.camid, row.split) == (1, 0, 'train')
-    assert df.camid.max() == 14 and df.attrs == {'name': 'msmt17', 'n_cams': 15}
+    assert df.camid.max() == 14
+    assert df.attrs == {'name': 'msmt17', 'n_cams': 15, 'msmt17_val': 'exclude', 'msmt17_version': 'V1'}
     assert all(p.startswith(str(tmp_path.resolve() / 'test')) for p in df.path[df.split != 'train'])
+    val = [str(tmp_path.resolve() / 'train' / l.split()[0]) for l in (tmp_path / 'list_val.txt').read_text().splitlines()]
+    assert len(val) == 3 and not set(val) & set(df.path)
+
+def test_msmt17_merge(tmp_path):
+    truth = msmt17_fixture(tmp_path, val='merge')
+    df = _no_warnings(read_msmt17, tmp_path, val='merge')
+    pd.testing.assert_frame_equal(df, truth)
+    assert _counts(df)['train'] == {'size': 9, 'nunique': 3}  # 6 + the 3 list_val.txt images, the same 3 identities
+    assert df.attrs['msmt17_val'] == 'merge'
+    excluded = read_msmt17(tmp_path)
+    both = excluded.merge(df, on='path', suffixes=('_x', '_m'))
+    assert len(both) == len(excluded) and (both.pid_x == both.pid_m).all() and (both.camid_x == both.camid_m).all()
+    with pytest.raises(ValueError, match="val='combine'; expected 'exclude'"): read_msmt17(tmp_path, val='combine')
+
+def test_msmt17_v2(tmp_path):
+    "MSMT17_V2 (the release distributed now): the same lists, images in mask_train_v2/ and mask_test_v2/ only."
+    truth = msmt17_fixture(tmp_path / 'MSMT17_V2', version='V2')
+    assert sorted(p.name for p in (tmp_path / 'MSMT17_V2').iterdir() if p.is_dir()) == ['mask_test_v2', 'mask_train_v2']
+    df = _no_warnings(read_msmt17, tmp_path / 'MSMT17_V2')
+    pd.testing.assert_frame_equal(df, truth)
+    assert df.attrs['msmt17_version'] == 'V2'
+    assert df.path[df.split == 'train'].str.contains('/MSMT17_V2/mask_train_v2/').all()
+    assert df.path[df.split != 'train'].str.contains('/MSMT17_V2/mask_test_v2/').all()
+    msmt17_fixture(tmp_path / 'MSMT17_V1', version='V1')
+    v1 = read_msmt17(tmp_path / 'MSMT17_V1')  # the same people, cameras and splits as V1
+    pd.testing.assert_frame_equal(v1.drop(columns='path'), df.drop(columns='path'))
+    merged = read_msmt17(tmp_path / 'MSMT17_V2', val='merge')
+    pd.testing.assert_frame_equal(merged, msmt17_fixture(tmp_path / 'MSMT17_V2', version='V2', val='merge'))
+
+def test_msmt17_image_folders(tmp_path):
+    msmt17_fixture(tmp_path, version='V2')
+    shutil.rmtree(tmp_path / 'mask_test_v2')
+    with pytest.raises(ReIDDataError, match=r"mask_test_v2: missing folder; expected MSMT17_V2's query and gallery images"):
+        read_msmt17(tmp_path)
+    shutil.rmtree(tmp_path / 'mask_train_v2')
+    with pytest.raises(ReIDDataError, match=r'no image folders; expected train/ and test/ \(MSMT17_V1\) or '
+                                            r'mask_train_v2/ and mask_test_v2/ \(MSMT17_V2\)'):
+        read_msmt17(tmp_path)
+    msmt17_fixture(tmp_path, version='V1'); msmt17_fixture(tmp_path, version='V2')
+    with pytest.raises(ReIDDataError, match=f'{tmp_path}: image folders of both versions'): read_msmt17(tmp_path)
 
 def test_msmt17_bad_input(tmp_path):
     msmt17_fixture(tmp_path)
@@ -281,7 +322,7 @@ def test_get_dataset_synthetic_stub(tmp_path, monkeypatch):
         calls.append(Path(root))
         if not Path(root).exists(): market1501_fixture(root)
         return Path(root)
-    monkeypatch.setitem(sys.modules, 'readnet.synth', types.SimpleNamespace(make_synthetic_reid=fake))
+    monkeypatch.setitem(sys.modules, 'readnet.synth', types.SimpleNamespace(make_synthetic_reid=fake, MARKER='marker.json'))
     monkeypatch.setenv('READNET_CACHE', str(tmp_path / 'cache'))
     a = get_dataset('synthetic')
     b = get_dataset('synthetic', seed=0, n_cams=6)
@@ -289,16 +330,24 @@ def test_get_dataset_synthetic_stub(tmp_path, monkeypatch):
     assert calls[0] == calls[1] == tmp_path / 'cache' / 'synthetic-n_train_ids=200-n_test_ids=200-n_cams=6-seed=0'
     assert calls[2] == tmp_path / 'elsewhere' / 'synthetic-n_train_ids=200-n_test_ids=200-n_cams=7-seed=1'
     pd.testing.assert_frame_equal(a, b)
-    assert a.attrs == {'name': 'synthetic', 'n_cams': 6} and c.attrs['n_cams'] == 7
+    assert a.attrs == {'name': 'synthetic', 'n_cams': 6, 'root': str(calls[0])} and c.attrs['n_cams'] == 7
     with pytest.raises(TypeError): get_dataset('synthetic', colour='red')
 
 def test_get_dataset_synthetic_real(tmp_path):
     synth = pytest.importorskip('readnet.synth')
     if not hasattr(synth, 'make_synthetic_reid'): pytest.skip('readnet.synth.make_synthetic_reid not written yet')
     df = _no_warnings(get_dataset, 'synthetic', tmp_path, n_train_ids=6, n_test_ids=6, n_cams=3, seed=1)
-    assert df.attrs == {'name': 'synthetic', 'n_cams': 3} and set(df.split) == {'train', 'query', 'gallery'}
+    assert df.attrs['name'] == 'synthetic' and df.attrs['n_cams'] == 3 and set(df.split) == {'train', 'query', 'gallery'}
     assert df.pid[df.split == 'train'].nunique() == 6 and set(df.camid) <= {0, 1, 2}
     assert not set(df.pid[df.split == 'train']) & set(df.pid[df.split != 'train'])
     (folder,) = [p for p in tmp_path.iterdir()]
+    assert df.attrs['root'] == str(folder)
     pd.testing.assert_frame_equal(get_dataset('synthetic', tmp_path, n_train_ids=6, n_test_ids=6, n_cams=3, seed=1), df)
     assert [p for p in tmp_path.iterdir()] == [folder]
+    # the finished set as the root (what `readnet synth --out DIR` makes): read as it is, nothing generated inside it
+    inside = sorted(p.name for p in folder.iterdir())
+    pd.testing.assert_frame_equal(get_dataset('synthetic', folder), df)
+    pd.testing.assert_frame_equal(get_dataset('synthetic', folder, n_train_ids=6, n_cams=3), df)
+    assert sorted(p.name for p in folder.iterdir()) == inside
+    with pytest.raises(ReIDDataError, match=r"holds a synthetic dataset made with \{'n_cams': 3\}, not \{'n_cams': 4\}"):
+        get_dataset('synthetic', folder, n_cams=4)
