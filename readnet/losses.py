@@ -86,7 +86,8 @@ class TripletLossBase(nn.Module):
             keep = terms.detach() > 0
             a, p, n, terms = a[keep], p[keep], n[keep], terms[keep]
         emb = terms.mean() if len(terms) else features.sum() * 0.
-        self.parts = {'emb': emb.item(), 'active': (terms.detach() > 0).float().mean().item() if len(terms) else 0.}
+        active = (terms.detach() > 0).float().mean() if len(terms) else emb.new_zeros(())
+        self.parts = {'emb': emb.detach(), 'active': active}  # tensors: no host sync per batch
         return emb, (a, p, n)
     def forward(self, features, pids, *rest): return self.embedding_loss(features, pids)[0]
     def __call__(self, features, *args, **kwargs):
@@ -146,7 +147,7 @@ class AngularTripletLoss(TripletLossBase):
         emb, (a, p, n) = self.embedding_loss(features, pids)
         norms = torch.linalg.vector_norm(features, dim=1)
         reg = (norms[a] + norms[p] + norms[n]).mean() / 3 if len(a) else features.sum() * 0.
-        self.parts = {'emb': self.parts['emb'], 'reg': reg.item(), 'active': self.parts['active']}
+        self.parts = {'emb': self.parts['emb'], 'reg': reg.detach(), 'active': self.parts['active']}
         return emb + self.w1 * reg
     def extra_repr(self): return f"{super().extra_repr()}, w1={self.w1}"
 
@@ -165,11 +166,13 @@ class LossParts(Callback):
         self.learn.metrics = self.learn.metrics + L(self._vms)
     def after_fit(self): self.learn.metrics = L(m for m in self.learn.metrics if m not in self._vms)
     def before_epoch(self): self._sums, self._count = {}, 0
-    def _mean(self, key): return self._sums.get(key, float('nan')) / self._count if self._count else float('nan')
+    def _mean(self, key): return float(self._sums.get(key, float('nan'))) / self._count if self._count else float('nan')
     def _accumulate(self):
         if not self.training or not self.watched.parts: return
         bs = find_bs(self.learn.yb)
-        for k, v in self.watched.parts.items(): self._sums[k] = self._sums.get(k, 0.) + v * bs
+        for k, v in self.watched.parts.items():
+            if torch.is_tensor(v): v = v.detach().double()  # on the device; float64 = Python's float sums
+            self._sums[k] = self._sums.get(k, 0.) + v * bs
         self._count += bs
     def after_loss(self): self._accumulate()
 
