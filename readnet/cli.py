@@ -12,7 +12,7 @@ from .config import TrainConfig, ConfigError, DATASETS, add_config_options, conf
 from .data import MSMT17_VAL
 from .run import train_run, eval_run
 from .experiments import TABLES, run_experiments, print_results
-from .study import METHODS, KNOBS, knob_field, study_config, run_study
+from .study import METHODS, OWN_METHODS, KNOBS, knob_field, study_config, run_study
 from .synth import synth_cli
 from .summary import data_cli
 from .export import export_cli
@@ -140,7 +140,7 @@ def _add_study(sub):
     p.add_argument('--knob', required=True, help=f"{', '.join(KNOBS)} (the synthetic generator's), or any training "
                                                  "option such as w2 or margin")
     p.add_argument('--levels', nargs='+', required=True, help="the knob's values")
-    p.add_argument('--methods', nargs='+', choices=list(METHODS), help=f"default: all ({', '.join(METHODS)})")
+    p.add_argument('--methods', nargs='+', choices=list(METHODS) + list(OWN_METHODS), help=f"default: the paper's six ({', '.join(METHODS)})")
     p.add_argument('--baseline', help='the method differences are taken to (default: the first method)')
     p.add_argument('--seeds', type=int, default=3, help='seeds per cell, 0..N-1 (default 3)')
     p.add_argument('--out', required=True, help='folder for the runs (shared by sweeps of different knobs) and, in '

@@ -12,8 +12,8 @@ from .config import TrainConfig, ConfigError
 from .experiments import run_grid, mean_ci, paired_differences, summarise, _pm
 
 # %% auto #0
-__all__ = ['KNOBS', 'METHODS', 'STUDY', 'knob_field', 'study_config', 'study_cells', 'run_study', 'study_table', 'study_markdown',
-           'plot_study', 'write_study']
+__all__ = ['KNOBS', 'METHODS', 'OWN_METHODS', 'STUDY', 'knob_field', 'study_config', 'study_cells', 'run_study', 'study_table',
+           'study_markdown', 'plot_study', 'write_study']
 
 # %% ../nbs/09a_study.ipynb #90f0f5c1
 KNOBS = {'camera_shift': 'synth_camera_shift', 'images_per_id': 'synth_images_per_id',
@@ -25,6 +25,10 @@ METHODS = {  # the paper's Table 2, with its discriminator and with readnet's st
     'ATL+ACN': dict(loss='atl', adversary=True, disc='paper'),
     'ACN-strong': dict(loss='triplet', adversary=True, disc='strong'),
     'ATL+ACN-strong': dict(loss='atl', adversary=True, disc='strong'),
+}
+OWN_METHODS = {  # readnet's linear adversary (06a), beside the paper's methods
+    'ACN-linear': dict(loss='triplet', adversary=True, disc='linear'),
+    'ATL+ACN-linear': dict(loss='atl', adversary=True, disc='linear'),
 }
 
 def knob_field(knob:str) -> str:
@@ -44,12 +48,12 @@ def study_config(**settings) -> TrainConfig:
 # %% ../nbs/09a_study.ipynb #d6ef6bc8
 def study_cells(knob:str, # a key of `KNOBS` or a `TrainConfig` field
                 levels:list, # the values the knob takes
-                methods:list, # keys of `METHODS` (or of `extra_methods`)
+                methods:list, # keys of `METHODS`, `OWN_METHODS` or `extra_methods`
                 base:TrainConfig, # the configuration every run shares
                 extra_methods:dict|None=None, # more method name -> settings
                ) -> tuple[dict, dict]:
     "`(cells, columns)` for `run_grid`: cell name -> settings, and cell name -> {knob, level, method} rows."
-    name, table = knob_field(knob), {**METHODS, **(extra_methods or {})}
+    name, table = knob_field(knob), {**METHODS, **OWN_METHODS, **(extra_methods or {})}
     unknown = [m for m in methods if m not in table]
     if unknown: raise ConfigError(f"--methods: unknown {', '.join(unknown)}; expected some of {', '.join(table)}")
     cells, columns = {}, {}
