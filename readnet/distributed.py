@@ -190,7 +190,8 @@ def launch_processes(nproc:int, # processes to start on this machine
     try:
         with _quiet_launcher(): run(parse_args(['--standalone', f'--nproc-per-node={nproc}', *argv]))
     except ChildFailedError as e:
-        rank, failure = min(e.failures.items())
+        failures = sorted(e.failures.items())  # the launcher stops the others with a signal: report one that exited by itself
+        rank, failure = next(((r, f) for r, f in failures if f.exitcode > 0), failures[0])
         code = failure.exitcode if failure.exitcode > 0 else 128 - failure.exitcode  # killed by a signal: 128 + its number
         raise WorkersFailed(f"process {rank} of {nproc} exited with status {code}", code) from None
     except SignalException as e: raise WorkersFailed(f"interrupted by signal {int(e.sigval)}", 130) from None

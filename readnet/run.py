@@ -114,7 +114,7 @@ def build_run(cfg:TrainConfig, # the configuration
     set_seed(cfg.seed)
     df = rank0_first(lambda: load_table(cfg))  # in a group, rank 0 generates or extracts the dataset first
     dls = pk_dataloaders(df, P=cfg.P, K=cfg.K, size=cfg.size, num_workers=cfg.num_workers, seed=cfg.seed,
-                         device=pick_device(device))
+                         device=pick_device(device), cache=cfg.cache)
     with warnings.catch_warnings():
         if cfg.weights is None: warnings.simplefilter('ignore')  # train_run prints its own line about it
         learn = readnet_learner(dls, cfg, path=out)
@@ -300,7 +300,7 @@ def eval_run(run:str|Path, # a run directory written by `train_run`
     if data is not None: cfg = TrainConfig.resolve(base=cfg, data=data, root=root)
     df = load_table(cfg)
     dls = pk_dataloaders(df, P=min(cfg.P, df[df.split == 'train'].pid.nunique()), K=cfg.K, size=cfg.size,
-                         num_workers=cfg.num_workers, device=pick_device())
+                         num_workers=cfg.num_workers, device=pick_device(), cache=cfg.cache)
     model = ReIDModel(cfg.arch, head=cfg.head).load_weights(run / 'model.pth').to(pick_device())
     to_channels_last(model)  # the trainer's layout: same kernels, same features (TF32 on GPUs)
     numbers, _ = evaluate_model(model, dls, flip=cfg.flip_eval, rerank=rerank, metric=cfg.metric)

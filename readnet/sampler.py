@@ -19,10 +19,11 @@ from fastai.vision.augment import Resize, ResizeMethod, RandTransform
 from fastai.vision.core import PILImage, TensorImage, imagenet_stats
 from fastai.vision.data import ImageBlock
 from .core import ReIDDataError, pick_device
+from .cache import CachedBatches, build_image_cache
 
 # %% auto #0
 __all__ = ['SPLITS', 'tiny_reid_table', 'load_reid_image', 'ReIDImage', 'ReIDLabel', 'TitleTag', 'Tagged', 'split_by_subset',
-           'HorizontalFlip', 'reid_block', 'PKDL', 'ReIDDataLoaders', 'pk_dataloaders']
+           'HorizontalFlip', 'reid_block', 'PKDL', 'ReIDDataLoaders', 'CachedPKDL', 'decoded_splits', 'pk_dataloaders']
 
 # %% ../nbs/03_sampler.ipynb #14394df7
 def tiny_reid_table(root:str|Path, # folder to write the images into (created; reused when complete)
@@ -88,9 +89,18 @@ class ReIDLabel:
     def __call__(self, row):
         if row['split'] != 'train': return int(row['pid'])
         i = int(np.searchsorted(self.train_pids, row['pid']))
-        if i == len(self.train_pids) or self.train_pids[i] != row['pid']:
-            raise ReIDDataError(f"{row['path']}: training pid {row['pid']} is not among the {len(self.train_pids)} training pids given to ReIDLabel")
+        if i == len(self.train_pids) or self.train_pids[i] != row['pid']: raise self._unknown(row['path'], row['pid'])
         return i
+    def labels(self, df:pd.DataFrame, # a dataset table (columns path, pid, split)
+              ) -> np.ndarray:
+        "`self(row)` for every row of `df` at once, as int64."
+        pids, train = df['pid'].to_numpy(np.int64), df['split'].to_numpy() == 'train'
+        i = np.searchsorted(self.train_pids, pids).clip(max=len(self.train_pids) - 1)
+        bad = np.flatnonzero(train & (self.train_pids[i] != pids))
+        if len(bad): raise self._unknown(df['path'].iloc[bad[0]], pids[bad[0]])
+        return np.where(train, i, pids)
+    def _unknown(self, path, pid):
+        return ReIDDataError(f"{path}: training pid {pid} is not among the {len(self.train_pids)} training pids given to ReIDLabel")
 
 class TitleTag(str):
     "A string that shows itself by appending to the plot's title (so identity and camera share one title)."
@@ -114,7 +124,7 @@ def split_by_subset(df:pd.DataFrame, # a dataset table
 # %% ../nbs/03_sampler.ipynb #c8835e68
 class HorizontalFlip(RandTransform):
     "Mirror each image of a training batch left–right with probability `p` (exact; validation untouched)."
-    order, split_idx = 30, 0
+    order, split_idx = 5, 0  # on the uint8 batch, before IntToFloatTensor
     def __init__(self, p:float=0.5): # probability of flipping each image
         super().__init__(p=1.)  # the per-image draw happens in `before_call`
         self.flip_p = p
@@ -251,6 +261,10 @@ class ReIDDataLoaders(DataLoaders):
     query = property(lambda self: self.loaders[1], doc="The query loader (ordered; also `valid`)")
     gallery = property(lambda self: self.loaders[2], doc="The gallery loader (ordered)")
 
+# %% ../nbs/03_sampler.ipynb #f1d1f940
+class CachedPKDL(CachedBatches, PKDL):
+    "`PKDL` whose batches are gathered from a decoded `ImageCache` (same P×K draws, same epochs and ranks)."
+
 # %% ../nbs/03_sampler.ipynb #378df3a0
 @patch
 def pk_dataloaders(self:Datasets,
@@ -262,10 +276,14 @@ def pk_dataloaders(self:Datasets,
                    seed:int|None=None, # see `PKDL`
                    rank:int|None=None, # see `PKDL`
                    world_size:int|None=None, # see `PKDL`
+                   caches:list|None=None, # one `dict(cache=ImageCache, targets=(labels, camids))` per subset; None: decode items
                    **kwargs) -> ReIDDataLoaders: # passed to `Datasets.dataloaders` (num_workers, device, after_item, …)
-    "A `PKDL` over subset 0 and ordered loaders over the other subsets."
+    "A `PKDL` over subset 0 and ordered loaders over the other subsets (`CachedPKDL`/`CachedDL` with `caches`)."
     pk = dict(pids=pids, P=P, K=K, replace=replace, seed=seed, rank=rank, world_size=world_size)
-    dls = self.dataloaders(bs=P*K, val_bs=bs_eval, dl_type=PKDL, dl_kwargs=[pk] + [{}]*(self.n_subsets-1), **kwargs)
+    per_subset = [{}] * self.n_subsets if caches is None else list(caches)
+    if len(per_subset) != self.n_subsets: raise ValueError(f"caches: {len(per_subset)} given for {self.n_subsets} subsets")
+    dls = self.dataloaders(bs=P*K, val_bs=bs_eval, dl_type=PKDL if caches is None else CachedPKDL,
+                           dl_kwargs=[{**pk, **per_subset[0]}, *per_subset[1:]], **kwargs)
     return ReIDDataLoaders(*dls.loaders, path=dls.path, device=dls.device, n_ids=len(np.unique(pids)))
 
 @patch
@@ -289,12 +307,31 @@ def _check_table(df):
     empty = [s for s in SPLITS if not (df['split'] == s).any()]
     if empty: raise ReIDDataError(f"dataset table {df.attrs.get('name', '')!r}: empty split(s) {empty}")
 
+def _resized_pixels(path, resize): return np.asarray(resize(load_reid_image(path), split_idx=1))
+
+def decoded_splits(df:pd.DataFrame, # dataset table (columns path, pid, camid, split)
+                   size=(128, 64), # (height, width) the images are resized to
+                   method:str=ResizeMethod.Squish, # must be 'squish' (deterministic)
+                   root:str|Path|None=None, # folder of the caches; None = `readnet.data.cache_dir()/'decoded'`
+                   progress:bool=True, # progress bars while decoding
+                  ) -> list[dict]:
+    "Per split (train, query, gallery): `dict(cache=ImageCache, targets=(labels, camids))`, decoding what is not cached yet."
+    if method != ResizeMethod.Squish:
+        raise ValueError(f"cache: method={method!r} crops or pads at random in every training epoch, which a decoded "
+                         "cache cannot hold; use method='squish' (the default) or no cache")
+    decode = functools.partial(_resized_pixels, resize=Resize(size, method=method))
+    labels = ReIDLabel(df['pid'][df['split'] == 'train']).labels(df)
+    camids, paths = df['camid'].to_numpy(np.int64), df['path'].to_numpy()
+    return [dict(cache=build_image_cache(paths[rows], decode, size, method, root=root, progress=progress,
+                                         label=f"{len(rows):,} {split} images"), targets=(labels[rows], camids[rows]))
+            for split, rows in zip(SPLITS, split_by_subset(df))]
+
 def pk_dataloaders(df:pd.DataFrame, # dataset table (columns path, pid, camid, split)
                    P:int=32, # identities per training batch
                    K:int=4, # images per identity
                    size=(128, 64), # (height, width) images are resized to
                    bs_eval:int=128, # batch size of the query and gallery loaders
-                   num_workers:int=0, # loader worker processes
+                   num_workers:int=0, # loader worker processes (PIL path; a cache is read in the main process)
                    seed:int|None=None, # seed of the P×K draws (see `PKDL`)
                    device=None, # where batches go; None: CUDA if present, else CPU
                    replace:bool=True, # identities with < K images repeat images (see `PKDL`)
@@ -302,13 +339,21 @@ def pk_dataloaders(df:pd.DataFrame, # dataset table (columns path, pid, camid, s
                    world_size:int|None=None, # see `PKDL`
                    flip_p:float=0.5, # horizontal flip probability of training images
                    method:str=ResizeMethod.Squish, # how images are resized to `size`
-                   **kwargs, # passed to fastai's `Datasets.dataloaders` (pin_memory, …)
+                   cache:bool|str|Path=False, # True: decode each split once into a uint8 array under `readnet.data.cache_dir()` (or this folder) and gather batches from it
+                   pin_memory:bool|None=None, # page-locked host batches (PIL path); None = when `device` is CUDA
+                   **kwargs, # passed to fastai's `Datasets.dataloaders`
                   ) -> ReIDDataLoaders:
     "Train (P×K), query and gallery loaders over a dataset table, with `n_ids` and `n_cams`."
     _check_table(df)
+    device = pick_device(device)
     train_pids = df['pid'][df['split'] == 'train'].to_numpy()
+    if pin_memory is None: pin_memory = device.type == 'cuda'
+    caches = None
+    if cache is not False and cache is not None:
+        caches = decoded_splits(df, size, method, root=None if cache is True else cache)
+        num_workers, pin_memory = 0, False  # `CachedBatches` gathers in this process and pins on CUDA itself
     dls = reid_block(train_pids, size=size, method=method, flip_p=flip_p).pk_dataloaders(
         df, df['pid'].to_numpy(), P=P, K=K, bs_eval=bs_eval, replace=replace, seed=seed, rank=rank,
-        world_size=world_size, num_workers=num_workers, device=pick_device(device), **kwargs)
+        world_size=world_size, caches=caches, num_workers=num_workers, pin_memory=pin_memory, device=device, **kwargs)
     dls.n_cams = int(df.attrs.get('n_cams') or df['camid'].max() + 1)
     return dls

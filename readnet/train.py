@@ -21,6 +21,7 @@ from .losses import AngularTripletLoss, TripletLoss, CosineTripletLoss, ArcTripl
 from .model import ReIDModel, fast_path_callbacks
 from .evaluation import ReIDEvaluation
 from .adversary import CameraAdversary, DISCRIMINATORS
+from .compile import TorchCompile
 
 # %% auto #0
 __all__ = ['LOSS_CLASSES', 'SchedStep', 'SkipValidation', 'TrainingDiverged', 'StopOnNaN', 'SamplerEpoch', 'EpochLines',
@@ -120,6 +121,7 @@ def learner_callbacks(cfg:TrainConfig, # the configuration
     if cfg.adversary:
         recipe = {k: v for k, v in DISCRIMINATORS[cfg.disc].items() if k != 'w2'}
         cbs.append(CameraAdversary(w2=cfg.w2, wd=cfg.wd, **recipe))
+    if cfg.compile: cbs.append(TorchCompile())
     return cbs
 
 def readnet_learner(dls, # `ReIDDataLoaders` from `pk_dataloaders` (needs `.n_cams`, `.query`, `.gallery`)
