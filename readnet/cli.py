@@ -4,13 +4,14 @@
 
 # %% ../nbs/11_cli.ipynb #44fec667
 from __future__ import annotations
-import argparse, inspect, signal, sys, typing
+import argparse, inspect, os, signal, sys, typing
 from pathlib import Path
 from fastcore.docments import docments
 from .core import *
 from .config import TrainConfig, ConfigError, DATASETS, add_config_options, config_from_args, given_options, parse_value
 from .data import MSMT17_VAL
 from .run import train_run, eval_run
+from .distributed import WorkersFailed
 from .experiments import TABLES, run_experiments, print_results
 from .study import METHODS, OWN_METHODS, KNOBS, knob_field, study_config, run_study
 from .synth import synth_cli
@@ -83,18 +84,17 @@ def train_cmd(args) -> int:
             given = [k for k in ('out', 'config') if getattr(args, k)] + [
                 f for f in TrainConfig.__dataclass_fields__ if getattr(args, f, None) is not None]
             if given: raise CLIError(f"--resume continues a run with its own configuration; drop --{given[0].replace('_', '-')}")
-            train_run(resume=args.resume)
-            return 0
-        if not args.out: raise CLIError("--out is required (the run directory), or --resume RUN")
-        cfg = config_from_args(args, base=TrainConfig.from_json(args.config) if args.config else None)
-        if cfg.nproc > 1:
-            from readnet.distributed import launch_distributed
-            return launch_distributed(cfg, args.out, cfg.nproc, force=args.force)
-        train_run(cfg, args.out, force=args.force)
+            train_run(resume=args.resume)  # a run of several processes is resumed by as many
+        else:
+            if not args.out: raise CLIError("--out is required (the run directory), or --resume RUN")
+            cfg = config_from_args(args, base=TrainConfig.from_json(args.config) if args.config else None)
+            train_run(cfg, args.out, force=args.force)  # --nproc N > 1: torch's elastic launcher starts N processes
         return 0
+    except WorkersFailed as e: return e.exitcode  # each process has printed its own message
     except KeyboardInterrupt:
-        print(f"readnet train: interrupted; the last completed epoch is saved: continue with "
-              f"readnet train --resume {args.resume or args.out}", file=sys.stderr)
+        if int(os.environ.get('RANK', 0)) == 0:  # in a torchrun group, rank 0 speaks for all
+            print(f"readnet train: interrupted; the last completed epoch is saved: continue with "
+                  f"readnet train --resume {args.resume or args.out}", file=sys.stderr)
         return 130
 
 # %% ../nbs/11_cli.ipynb #f79e7dd6

