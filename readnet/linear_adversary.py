@@ -14,24 +14,44 @@ from .core import ReIDDataError
 from .adversary import CameraAdversary, DISCRIMINATORS
 
 # %% auto #0
-__all__ = ['ADVERSARIES', 'loo_ridge_fit', 'LinearCameraAdversary', 'make_adversary']
+__all__ = ['ADVERSARIES', 'group_out_residuals', 'loo_ridge_fit', 'LinearCameraAdversary', 'make_adversary']
 
 # %% ../nbs/06a_linear_adversary.ipynb #ccf16eb5
-def loo_ridge_fit(features:torch.Tensor, # [n, d] features (standardised here, per dimension over the batch)
+def group_out_residuals(h:torch.Tensor, # [n, n] the hat matrix of a linear smoother (ridge: K(K + λI)⁻¹)
+                        e:torch.Tensor, # [n, c] its in-sample residuals y - h @ y
+                        groups:torch.Tensor, # [n] group ids: each group is left out together
+                       ) -> torch.Tensor:
+    "Residuals with each group predicted from the others only: (I − H_gg)⁻¹ e_g per group (exact for ridge)."
+    _, inv, counts = torch.unique(groups, return_inverse=True, return_counts=True)
+    if (counts == counts[0]).all():  # P×K batches: one batched solve
+        idx = torch.argsort(inv, stable=True).view(len(counts), -1)
+        eye = torch.eye(idx.shape[1], dtype=h.dtype, device=h.device)
+        r = torch.linalg.solve(eye - h[idx[:, :, None], idx[:, None, :]], e[idx])
+        return torch.zeros_like(e).index_copy(0, idx.reshape(-1), r.reshape(-1, e.shape[1]))
+    out = []
+    for g in range(len(counts)):
+        i = (inv == g).nonzero().squeeze(1)
+        out.append((i, torch.linalg.solve(torch.eye(len(i), dtype=h.dtype, device=h.device) - h[i][:, i], e[i])))
+    return torch.zeros_like(e).index_copy(0, torch.cat([i for i, _ in out]), torch.cat([r for _, r in out]))
+
+def loo_ridge_fit(features:torch.Tensor, # [n, d] features (L2-normalised here)
                   labels:torch.Tensor, # [n] class ids in 0..n_classes-1
                   n_classes:int, # number of classes
-                  lam:float=1.0, # ridge strength, relative to the mean diagonal of K (which standardisation makes 1)
+                  lam:float=0.1, # ridge strength (the kernel's diagonal is 2: cosine 1 + intercept 1)
+                  groups:torch.Tensor|None=None, # [n] leave each group out together (e.g. identities); None: each sample alone
                  ) -> tuple[torch.Tensor, torch.Tensor]:
-    "`(R², accuracy)` of ridge regression to one-hot `labels`, each sample predicted with itself left out; R² is differentiable."
-    z = features.float()
-    z = (z - z.mean(0)) / (z.std(0) + 1e-5)
+    "`(R², accuracy)` of kernel ridge regression to one-hot `labels`, each group predicted with the group left out; R² is differentiable."
+    z = F.normalize(features.float(), dim=1)
     n = len(z)
-    y = F.one_hot(labels.long(), n_classes).float()
-    y = y - y.mean(0)
-    k = z @ z.T / z.shape[1]
-    h = torch.linalg.solve(k + lam * torch.eye(n, dtype=k.dtype, device=k.device), k)  # A⁻¹K = KA⁻¹ (they commute)
-    r = (y - h @ y) / (1 - h.diagonal())[:, None]
-    r2 = 1 - r.pow(2).sum() / y.pow(2).sum().clamp_min(1e-12)
+    y = F.one_hot(labels.long(), n_classes).to(z.dtype)
+    groups = torch.arange(n, device=z.device) if groups is None else groups
+    eye = torch.eye(n, dtype=z.dtype, device=z.device)
+    def residuals(k):
+        h = torch.linalg.solve(k + lam * eye, k)  # A⁻¹K = KA⁻¹ (they commute)
+        return group_out_residuals(h, y - h @ y, groups)
+    base = residuals(torch.ones_like(eye)).detach()  # the intercept alone: the others' camera frequencies
+    r = residuals(z @ z.T + 1)  # cosine kernel + intercept; nothing is estimated on the batch beforehand
+    r2 = 1 - r.pow(2).sum() / base.pow(2).sum().clamp_min(1e-12)
     acc = ((y - r).argmax(1) == labels).float().mean()
     return r2, acc.detach()
 
@@ -41,8 +61,8 @@ class LinearCameraAdversary(Callback):
     order, run_valid = 30, False  # after mixed precision (10), before the Recorder (50) reads the metric names
     def __init__(self,
                  w2:float=1.0, # weight of the camera-fit penalty
-                 lam:float=1.0, # ridge strength (relative to the standardised features' mean squared norm)
-                 normalize:bool=True, # fit on L2-normalised features (the ones retrieval compares)
+                 lam:float=0.1, # ridge strength of the camera fit
+                 by_identity:bool=True, # leave each identity out of the fit together (see above); False: each sample
                 ):
         store_attr()
         self._sums = None
@@ -60,9 +80,8 @@ class LinearCameraAdversary(Callback):
         cams = self.learn.yb[1].long()
         if cams.device.type == 'cpu' and (cams.min() < 0 or cams.max() >= self._ncams): raise ReIDDataError(
             f"a training batch holds camera ids {cams.min().item()}..{cams.max().item()}, expected 0..{self._ncams - 1}")
-        feats = self.learn.pred.float()
-        z = F.normalize(feats, dim=1) if self.normalize else feats
-        r2, acc = loo_ridge_fit(z, cams, self._ncams, self.lam)
+        groups = self.learn.yb[0] if self.by_identity else None
+        r2, acc = loo_ridge_fit(self.learn.pred, cams, self._ncams, self.lam, groups)
         triplet = self.learn.loss_grad
         self.learn.loss_grad = triplet + self.w2 * F.relu(r2)
         self.learn.loss = self.learn.loss_grad.detach().clone()
@@ -75,7 +94,7 @@ class LinearCameraAdversary(Callback):
         return float(sums[i] / sums[3]) if sums[3] else float('nan')
 
 # %% ../nbs/06a_linear_adversary.ipynb #de1ce8d2
-ADVERSARIES = {**DISCRIMINATORS, 'linear': dict(lam=1.0, w2=1.0)}
+ADVERSARIES = {**DISCRIMINATORS, 'linear': dict(lam=0.1, by_identity=True, w2=0.3)}  # w2: see 09b_evidence (validation identities)
 
 def make_adversary(disc:str, # a key of `ADVERSARIES`
                    w2:float, # the adversarial weight

@@ -12,8 +12,8 @@ from .config import TrainConfig, ConfigError
 from .experiments import run_grid, mean_ci, paired_differences, summarise, _pm
 
 # %% auto #0
-__all__ = ['KNOBS', 'METHODS', 'OWN_METHODS', 'STUDY', 'knob_field', 'study_config', 'study_cells', 'run_study', 'study_table',
-           'study_markdown', 'plot_study', 'write_study']
+__all__ = ['KNOBS', 'METHODS', 'OWN_METHODS', 'STUDY', 'knob_field', 'study_config', 'level_label', 'study_cells', 'run_study',
+           'study_table', 'study_markdown', 'plot_study', 'write_study']
 
 # %% ../nbs/09a_study.ipynb #90f0f5c1
 KNOBS = {'camera_shift': 'synth_camera_shift', 'images_per_id': 'synth_images_per_id',
@@ -46,6 +46,10 @@ def study_config(**settings) -> TrainConfig:
     return TrainConfig.resolve(**{**STUDY, **settings})
 
 # %% ../nbs/09a_study.ipynb #d6ef6bc8
+def level_label(level):
+    "A knob's level as the results show it: `None` (the generator's default, e.g. `images_per_id`) becomes `'none'`."
+    return 'none' if level is None else level
+
 def study_cells(knob:str, # a key of `KNOBS` or a `TrainConfig` field
                 levels:list, # the values the knob takes
                 methods:list, # keys of `METHODS`, `OWN_METHODS` or `extra_methods`
@@ -64,7 +68,7 @@ def study_cells(knob:str, # a key of `KNOBS` or a `TrainConfig` field
             # at the base's own value the cell is the base's: sweeps of different knobs in one folder share those runs
             cell = (f'base/{m}' if level == getattr(base, name) else f'{knob}={level}/{m}') if applies else m
             cells[cell] = {**settings, **({name: level} if applies else {})}
-            columns[cell] = dict(knob=knob, level=level, method=m)
+            columns[cell] = dict(knob=knob, level=level_label(level) if applies else None, method=m)
     return cells, columns
 
 # %% ../nbs/09a_study.ipynb #94e9716d
@@ -89,7 +93,7 @@ def run_study(knob:str, # a key of `KNOBS` or a `TrainConfig` field
     methods = list(methods or METHODS)
     baseline = baseline or methods[0]
     cells, columns = study_cells(knob, levels, methods, base, extra_methods)
-    write = lambda runs: write_study(runs, Path(out) / knob, knob, levels, baseline, base)
+    write = lambda runs: write_study(runs, Path(out) / knob, knob, [level_label(l) for l in levels], baseline, base)
     return run_grid(cells, base, seeds, out, on_row=None if shard else write, columns=columns,
                     data_seed=base.data == 'synthetic', shard=shard)
 
