@@ -19,8 +19,8 @@ from .core import ReIDDataError
 from .model import CameraDiscriminator
 
 # %% auto #0
-__all__ = ['DISCRIMINATORS', 'camera_loss', 'AdversarialModel', 'adversarial_splitter', 'grad_reverse', 'CameraAdversary',
-           'plot_adversary']
+__all__ = ['DISCRIMINATORS', 'camera_loss', 'AdversarialModel', 'adversarial_splitter', 'grad_reverse', 'CameraTerm',
+           'CameraAdversary', 'plot_adversary']
 
 # %% ../nbs/06_adversary.ipynb #c5ba83a7
 def camera_loss(logits:torch.Tensor, # [B, n_cams] discriminator outputs
@@ -88,7 +88,43 @@ class _PrivateRNG:
             if cuda: self.cuda = torch.cuda.get_rng_state(devs[0])
 
 # %% ../nbs/06_adversary.ipynb #824d23c2
-class CameraAdversary(Callback):
+class CameraTerm(Callback):
+    "What every camera adversary shares: `learn.dls.n_cams`, checked camera ids, and its three metrics summed on the device."
+    def _init_metrics(self):
+        self._sums = None
+        self._metrics = L(ValueMetric(self._mean_triplet, 'triplet_loss'), ValueMetric(self._mean_cam_loss, 'cam_loss'),
+                          ValueMetric(self._mean_cam_acc, 'cam_acc'))
+    def _n_cams(self):
+        n = getattr(self.learn.dls, 'n_cams', None)
+        if n is None: raise AttributeError(f"{type(self).__name__} needs the number of cameras as `learn.dls.n_cams`")
+        return int(n)
+    def _add_metrics(self): self.learn.metrics = self.learn.metrics + self._metrics.filter(lambda m: m not in self.learn.metrics)
+    def after_fit(self): self.learn.metrics = self.learn.metrics.filter(lambda m: m not in self._metrics)
+    def before_train(self): self._sums = None  # Σ triplet·n, Σ L_cam·n, Σ correct, n: on the device, read once per epoch
+    def _camids(self):
+        if len(self.learn.yb) < 2: raise ValueError(f"{type(self).__name__} needs camera ids as learn.yb[1] "
+                                                    "(batches (images, pid, camid) with n_inp == 1)")
+        cams = self.learn.yb[1].long()
+        if cams.device.type != 'cpu': return cams  # checking would wait for the GPU; the readers checked the ids already
+        lo, hi = torch.aminmax(cams)
+        if lo < 0 or hi >= self._ncams: raise ReIDDataError(
+            f"a training batch holds camera id {int(hi) if hi >= self._ncams else int(lo)}, "
+            f"expected ids in 0..{self._ncams - 1} (learn.dls.n_cams = {self._ncams})")
+        return cams
+    def _accumulate(self, triplet, cam_loss, correct, n:int):
+        "Add one batch's triplet loss, camera loss and number of correct camera predictions (device tensors) to the sums."
+        batch = torch.stack([triplet.detach().float() * n, cam_loss.detach().float() * n, correct.float(),
+                             torch.full((), float(n), device=correct.device)])
+        self._sums = batch if self._sums is None else self._sums + batch
+    def _mean(self, i):
+        if self._sums is None: return float('nan')
+        sums = self._sums.cpu()  # the one host synchronisation, when the recorder reads the epoch's numbers
+        return float(sums[i] / sums[3]) if sums[3] else float('nan')
+    def _mean_triplet(self): return self._mean(0)
+    def _mean_cam_loss(self): return self._mean(1)
+    def _mean_cam_acc(self): return self._mean(2)
+
+class CameraAdversary(CameraTerm):
     "Adversarial camera network (Algorithm 1): k discriminator steps, then the extractor step on L − w2·L_cam."
     order, run_valid = 30, False  # after mixed precision (10), before the Recorder (50) reads the metric names
     def __init__(self,
@@ -108,14 +144,8 @@ class CameraAdversary(Callback):
         if mode not in ('alternating', 'grl'): raise ValueError(f"mode must be 'alternating' or 'grl', got {mode!r}")
         if int(k) < 1: raise ValueError(f"k (discriminator steps per batch) must be >= 1, got {k}")
         store_attr()
-        self._rng, self._w2, self._sums = None, None, None
-        self._metrics = L(ValueMetric(self._mean_triplet, 'triplet_loss'), ValueMetric(self._mean_cam_loss, 'cam_loss'),
-                          ValueMetric(self._mean_cam_acc, 'cam_acc'))
-
-    def _n_cams(self):
-        n = getattr(self.learn.dls, 'n_cams', None)
-        if n is None: raise AttributeError("CameraAdversary needs the number of cameras as `learn.dls.n_cams`")
-        return int(n)
+        self._rng, self._w2 = None, None
+        self._init_metrics()
 
     def after_create(self):
         model = get_model(self.learn.model)
@@ -143,21 +173,7 @@ class CameraAdversary(Callback):
         self._w2 = float(self.w2)
         self._rng = self._rng or _PrivateRNG(torch.initial_seed() + 0x5EED)
         self._ncams = self._n_cams()
-        self.learn.metrics = self.learn.metrics + self._metrics.filter(lambda m: m not in self.learn.metrics)
-
-    def after_fit(self): self.learn.metrics = self.learn.metrics.filter(lambda m: m not in self._metrics)
-    def before_train(self): self._sums = None  # Σ triplet·n, Σ L_cam·n, Σ correct, n: on the device, read once per epoch
-
-    def _camids(self):
-        if len(self.learn.yb) < 2: raise ValueError("CameraAdversary needs camera ids as learn.yb[1] "
-                                                    "(batches (images, pid, camid) with n_inp == 1)")
-        cams = self.learn.yb[1].long()
-        if cams.device.type != 'cpu': return cams  # checking would wait for the GPU; the readers checked the ids already
-        lo, hi = torch.aminmax(cams)
-        if lo < 0 or hi >= self._ncams: raise ReIDDataError(
-            f"a training batch holds camera id {int(hi) if hi >= self._ncams else int(lo)}, "
-            f"expected ids in 0..{self._ncams - 1} (learn.dls.n_cams = {self._ncams})")
-        return cams
+        self._add_metrics()
 
     def after_loss(self):
         if not self.training or not len(self.learn.yb): return
@@ -183,10 +199,7 @@ class CameraAdversary(Callback):
         # grl: one backward of L + L_cam trains D on L_cam and (reversed, × w2) the extractor on L − w2·L_cam
         self.learn.loss_grad = triplet + l_cam if self.mode == 'grl' else triplet - self._w2 * l_cam
         self.learn.loss = (triplet - self._w2 * l_cam).detach().clone()
-        n = len(cams)
-        batch = torch.stack([triplet.detach().float() * n, l_cam.detach() * n,
-                             (logits.detach().argmax(1) == cams).sum().float(), torch.full((), float(n), device=cams.device)])
-        self._sums = batch if self._sums is None else self._sums + batch
+        self._accumulate(triplet, l_cam, (logits.detach().argmax(1) == cams).sum(), len(cams))
 
     def after_backward(self):
         if self.mode != 'grl' or not self.training: return
@@ -197,13 +210,6 @@ class CameraAdversary(Callback):
     def checkpoint_state(self) -> dict: return dict(cpu=self._rng.cpu, cuda=self._rng.cuda) if self._rng else {}
     def load_checkpoint_state(self, state:dict):
         if self._rng is not None and state: self._rng.cpu, self._rng.cuda = state['cpu'], state['cuda']
-    def _mean(self, i):
-        if self._sums is None: return float('nan')
-        sums = self._sums.cpu()  # the one host synchronisation, when the recorder reads the epoch's numbers
-        return float(sums[i] / sums[3]) if sums[3] else float('nan')
-    def _mean_triplet(self): return self._mean(0)
-    def _mean_cam_loss(self): return self._mean(1)
-    def _mean_cam_acc(self): return self._mean(2)
 
 # %% ../nbs/06_adversary.ipynb #e8b75715
 DISCRIMINATORS = {  # keyword arguments of `CameraAdversary`; 'w2' (if present) replaces the paper's weight

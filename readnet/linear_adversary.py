@@ -7,11 +7,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from fastcore.basics import store_attr
-from fastcore.foundation import L
 from fastai.callback.core import Callback
-from fastai.learner import ValueMetric
-from .core import ReIDDataError
-from .adversary import CameraAdversary, DISCRIMINATORS
+from .adversary import CameraAdversary, CameraTerm, DISCRIMINATORS
 
 # %% auto #0
 __all__ = ['ADVERSARIES', 'group_out_residuals', 'loo_ridge_fit', 'LinearCameraAdversary', 'make_adversary']
@@ -56,8 +53,8 @@ def loo_ridge_fit(features:torch.Tensor, # [n, d] features (L2-normalised here)
     return r2, acc.detach()
 
 # %% ../nbs/06a_linear_adversary.ipynb #f28b9939
-class LinearCameraAdversary(Callback):
-    "Adds `w2 · max(0, R²)` of the per-batch leave-one-out ridge fit of the camera to the loss (readnet's own adversary)."
+class LinearCameraAdversary(CameraTerm):
+    "Adds `w2 · max(0, R²)` of the per-batch held-out ridge fit of the camera to the loss (readnet's own adversary)."
     order, run_valid = 30, False  # after mixed precision (10), before the Recorder (50) reads the metric names
     def __init__(self,
                  w2:float=1.0, # weight of the camera-fit penalty
@@ -65,33 +62,17 @@ class LinearCameraAdversary(Callback):
                  by_identity:bool=True, # leave each identity out of the fit together (see above); False: each sample
                 ):
         store_attr()
-        self._sums = None
-        self._metrics = L(ValueMetric(lambda: self._mean(0), 'triplet_loss'), ValueMetric(lambda: self._mean(1), 'cam_loss'),
-                          ValueMetric(lambda: self._mean(2), 'cam_acc'))
-    def before_fit(self):
-        n = getattr(self.learn.dls, 'n_cams', None)
-        if n is None: raise AttributeError("LinearCameraAdversary needs the number of cameras as `learn.dls.n_cams`")
-        self._ncams = int(n)
-        self.learn.metrics = self.learn.metrics + self._metrics.filter(lambda m: m not in self.learn.metrics)
-    def after_fit(self): self.learn.metrics = self.learn.metrics.filter(lambda m: m not in self._metrics)
-    def before_train(self): self._sums = None  # Σ triplet·n, Σ R²·n, Σ accuracy·n, n: on the device, read once per epoch
+        self._init_metrics()
+    def before_fit(self): self._ncams = self._n_cams(); self._add_metrics()
     def after_loss(self):
         if not self.training or len(self.learn.yb) < 2: return
-        cams = self.learn.yb[1].long()
-        if cams.device.type == 'cpu' and (cams.min() < 0 or cams.max() >= self._ncams): raise ReIDDataError(
-            f"a training batch holds camera ids {cams.min().item()}..{cams.max().item()}, expected 0..{self._ncams - 1}")
+        cams = self._camids()
         groups = self.learn.yb[0] if self.by_identity else None
         r2, acc = loo_ridge_fit(self.learn.pred, cams, self._ncams, self.lam, groups)
         triplet = self.learn.loss_grad
         self.learn.loss_grad = triplet + self.w2 * F.relu(r2)
         self.learn.loss = self.learn.loss_grad.detach().clone()
-        n = float(len(cams))
-        batch = torch.stack([triplet.detach().float() * n, r2.detach() * n, acc * n, torch.full_like(acc, n)])
-        self._sums = batch if self._sums is None else self._sums + batch
-    def _mean(self, i):
-        if self._sums is None: return float('nan')
-        sums = self._sums.cpu()  # the one host synchronisation, when the recorder reads the epoch's numbers
-        return float(sums[i] / sums[3]) if sums[3] else float('nan')
+        self._accumulate(triplet, r2, acc * len(cams), len(cams))
 
 # %% ../nbs/06a_linear_adversary.ipynb #de1ce8d2
 ADVERSARIES = {**DISCRIMINATORS, 'linear': dict(lam=0.1, by_identity=True, w2=0.3)}  # w2: see 09b_evidence (validation identities)
