@@ -201,7 +201,8 @@ def plot_results(runs:pd.DataFrame, title:str='', baseline:str|None=None):
         ax1.errorbar(xs, d['diff'] * 100, yerr=np.nan_to_num(d.ci.values) * 100, fmt='o', capsize=4, label=lab)
         ax1.set_xticks(np.arange(len(d)), d.cell, rotation=30, ha='right')
     ax1.axhline(0, color='grey', lw=.8); ax1.set_ylabel(f'difference to {baseline} (points)')
-    ax1.set_title('paired difference, 95 % CI'); ax1.legend(fontsize=8)
+    ax1.set_title('paired difference, 95 % CI')
+    if ax1.get_legend_handles_labels()[0]: ax1.legend(fontsize=8)  # one method alone has no differences
     fig.suptitle(title); fig.tight_layout()
     return fig
 
