@@ -5,7 +5,7 @@ import os, shutil, subprocess, json
 from pathlib import Path
 import numpy as np, pytest, torch
 from fastcore.foundation import L
-from conftest import run_cli, TINY_TRAIN, tiny_config
+from conftest import run_cli, run_main, TINY_TRAIN, tiny_config
 from readnet.checkpoint import read_checkpoint
 
 def market_args(root): return ['--data', 'market1501', '--root', root, *TINY_TRAIN[2:], '--epochs', '1']
@@ -36,33 +36,33 @@ def market_copy(tiny_synth, tmp_path):
 
 def test_missing_dataset_root(tmp_path):
     out = tmp_path / 'run'
-    expect_one_line_error(run_cli('train', *market_args(tmp_path / 'nowhere'), '--out', out), tmp_path / 'nowhere', 'missing dataset root')
+    expect_one_line_error(run_main('train', *market_args(tmp_path / 'nowhere'), '--out', out), tmp_path / 'nowhere', 'missing dataset root')
     assert not out.exists()
 
 def test_wrong_layout(market_copy, tmp_path):
     shutil.rmtree(market_copy / 'query')
     out = tmp_path / 'run'
-    expect_one_line_error(run_cli('train', *market_args(market_copy), '--out', out), market_copy / 'query', 'missing folder')
+    expect_one_line_error(run_main('train', *market_args(market_copy), '--out', out), market_copy / 'query', 'missing folder')
     assert not out.exists()
 
 def test_malformed_file_names(market_copy, tmp_path):
     shutil.copy(next((market_copy / 'bounding_box_train').glob('*.jpg')), market_copy / 'bounding_box_train' / 'person7.jpg')
     out = tmp_path / 'run'
-    expect_one_line_error(run_cli('train', *market_args(market_copy), '--out', out), 'person7.jpg', 'do not match')
+    expect_one_line_error(run_main('train', *market_args(market_copy), '--out', out), 'person7.jpg', 'do not match')
     assert not out.exists()
 
 @pytest.mark.parametrize('folder,split', [('query', 'query'), ('bounding_box_test', 'gallery')])
 def test_empty_query_or_gallery(market_copy, tmp_path, folder, split):
     for f in (market_copy / folder).glob('*.jpg'): f.unlink()
     out = tmp_path / 'run'
-    expect_one_line_error(run_cli('train', *market_args(market_copy), '--out', out), f'no {split} images')
+    expect_one_line_error(run_main('train', *market_args(market_copy), '--out', out), f'no {split} images')
     assert not out.exists()
 
 def test_camera_id_out_of_range(market_copy, tmp_path):
     f = next((market_copy / 'bounding_box_train').glob('*.jpg'))
     f.rename(f.with_name(f.name[:5] + 'c7' + f.name[7:]))  # Market-1501 has cameras c1..c6
     out = tmp_path / 'run'
-    expect_one_line_error(run_cli('train', *market_args(market_copy), '--out', out), 'camera ids', '7')
+    expect_one_line_error(run_main('train', *market_args(market_copy), '--out', out), 'camera ids', '7')
     assert not out.exists()
 
 def test_more_identities_per_batch_than_available(tiny_synth, tmp_path):

@@ -3,7 +3,7 @@ no traceback, no run directory; `--config` replays a run; `python -m readnet` is
 import csv, json, subprocess, sys
 from pathlib import Path
 import pytest, torch
-from conftest import BIN, run_cli, TINY_TRAIN
+from conftest import BIN, run_cli, run_main, TINY_TRAIN
 
 BAD_OPTIONS = [
     (['--epochs', '-1'], '--epochs must be >= 1, got -1'),
@@ -32,7 +32,7 @@ BAD_OPTIONS = [
 @pytest.mark.parametrize('args,message', BAD_OPTIONS, ids=[a[0] if a[0] != '--adversary' else a[1] for a, _ in BAD_OPTIONS])
 def test_bad_option_gives_one_line_and_writes_nothing(tmp_path, args, message):
     out = tmp_path / 'run'
-    r = run_cli('train', *args, *([] if '--resume' in args else ['--out', out]))
+    r = run_main('train', *args, *([] if '--resume' in args else ['--out', out]))
     assert r.returncode == 2, (r.returncode, r.stderr[-2000:])
     lines = [l for l in r.stderr.splitlines() if l.strip()]
     assert lines == [f'readnet train: error: {message}'] or (len(lines) == 1 and message in lines[0]), r.stderr[-2000:]
@@ -42,7 +42,7 @@ def test_bad_option_gives_one_line_and_writes_nothing(tmp_path, args, message):
 def test_weights_file_that_is_not_a_state_dict(tmp_path):
     bad = tmp_path / 'notes.pth'
     torch.save(['not', 'a', 'state dict'], bad)
-    r = run_cli('train', '--weights', bad, '--out', tmp_path / 'run')
+    r = run_main('train', '--weights', bad, '--out', tmp_path / 'run')
     assert r.returncode == 2 and 'Traceback' not in r.stderr
     assert f"--weights: weights file '{bad}' holds a list, expected a state dict" in r.stderr
     assert not (tmp_path / 'run').exists()
@@ -71,7 +71,7 @@ def test_config_replays_a_run_and_python_m_readnet_works(tiny_synth, tmp_path):
     assert {k for k in ca if ca[k] != cc[k]} == {'epochs'}
 
 def test_resume_refuses_other_options(tiny_synth, tmp_path):
-    r = run_cli('train', '--resume', tmp_path, '--epochs', '3')
+    r = run_main('train', '--resume', tmp_path, '--epochs', '3')
     assert r.returncode == 2 and '--resume continues a run with its own configuration; drop --epochs' in r.stderr
 
 def test_duke_margin_and_paper_record_in_the_run(tmp_path):
