@@ -111,8 +111,9 @@ class TrainConfig:
     adversary:bool = option(False, 'train with the Adversarial Camera Network (a camera discriminator against the '
                             'extractor)', group='adversary')
     disc:str = option('paper', "camera adversary: 'paper' (the published discriminator), 'strong' (standardised input, "
-                      "plain logits, 5 steps per batch at lr 1e-3) or 'linear' (readnet's: a ridge camera classifier solved "
-                      "on every batch with each identity held out; the extractor drives its fit to zero)",
+                      "plain logits, 5 steps per batch at lr 1e-3) 'linear' (readnet's: a ridge camera classifier solved "
+                      "on every batch with each identity held out; the extractor drives its fit to zero) or 'linear-memory' "
+                      "(the same classifier fitted on the last 16 batches)",
                       choices=tuple(ADVERSARIES), group='adversary')
     w2:float|None = option(None, "weight of the adversarial camera loss (default: the recipe's, else the paper's: "
                            "1e-4 with ATL, 5e-4 with the Euclidean loss)", lo=0., group='adversary')

@@ -29,6 +29,8 @@ METHODS = {  # the paper's Table 2, with its discriminator and with readnet's st
 OWN_METHODS = {  # readnet's linear adversary (06a), beside the paper's methods
     'ACN-linear': dict(loss='triplet', adversary=True, disc='linear'),
     'ATL+ACN-linear': dict(loss='atl', adversary=True, disc='linear'),
+    'ACN-memory': dict(loss='triplet', adversary=True, disc='linear-memory'),
+    'ATL+ACN-memory': dict(loss='atl', adversary=True, disc='linear-memory'),
 }
 
 def knob_field(knob:str) -> str:

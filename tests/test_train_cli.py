@@ -52,12 +52,13 @@ def test_same_command_twice_gives_identical_results(tiny_synth, tmp_path):
     wa, wb = (torch.load(tmp_path / n / 'model.pth') for n in 'ab')
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
 
-def test_resume_continues_exactly(tiny_synth, tmp_path):
-    "2 epochs straight == 1 epoch, interrupted, then --resume for the second."
+@pytest.mark.parametrize('disc', ['paper', 'linear-memory'])  # D's random stream; the memory of past features
+def test_resume_continues_exactly(tiny_synth, tmp_path, disc):
+    "2 epochs straight == 1 epoch, interrupted, then --resume for the second: the adversary's state is restored too."
     from fastai.callback.core import Callback, CancelFitException
     from readnet.run import train_run
     from readnet.checkpoint import read_checkpoint
-    cfg = tiny_config(tiny_synth, epochs=2, eval_every=1, adversary=True)
+    cfg = tiny_config(tiny_synth, epochs=2, eval_every=1, adversary=True, disc=disc)
     class StopAfterFirstEpoch(Callback):
         order = 99  # after RunCheckpoint wrote the checkpoint
         def after_epoch(self): raise KeyboardInterrupt('simulated interruption')
