@@ -110,7 +110,7 @@ class LinearCameraAdversary(CameraTerm):
 # %% ../nbs/06a_linear_adversary.ipynb #de1ce8d2
 ADVERSARIES = {**DISCRIMINATORS,  # w2 of the linear ones: chosen on validation identities (09b_evidence)
                'linear': dict(lam=0.1, by_identity=True, w2=0.3),
-               'linear-memory': dict(lam=0.01, by_identity=True, memory=16, w2=0.3)}
+               'linear-memory': dict(lam=0.01, by_identity=True, memory=16, w2=0.1)}
 
 def make_adversary(disc:str, # a key of `ADVERSARIES`
                    w2:float, # the adversarial weight
