@@ -110,6 +110,7 @@ def study_table(runs:pd.DataFrame, # `run_study`'s rows (knob, level, method, se
                   by=('level', 'method'))
     for m in ('mAP', 'camera_probe_acc'):
         d = paired_differences(runs, baseline, m, by=('level',)).rename(columns={'cell': 'method'})
+        d, s = (f.astype({'level': object}) for f in (d, s))  # levels may mix numbers and 'none' (images_per_id)
         s = s.merge(d[['level', 'method', 'diff', 'ci']].rename(columns={'diff': f'd_{m}', 'ci': f'd_{m}_ci'}),
                     on=['level', 'method'], how='left')
     order = {l: i for i, l in enumerate(levels)}
@@ -154,7 +155,7 @@ def plot_study(runs:pd.DataFrame, knob:str, levels:list, baseline:str):
         ax.axhline(0, color='grey', lw=.8)
         ax.set_xticks(range(len(levels)), [str(l) for l in levels]); ax.set_xlabel(knob); ax.set_ylabel(label)
     axes[0].set_title(f'retrieval, paired difference to {baseline}'); axes[1].set_title('camera information')
-    axes[1].legend(fontsize=7, ncol=2)
+    if axes[1].get_legend_handles_labels()[0]: axes[1].legend(fontsize=7, ncol=2)  # none before a difference exists
     fig.tight_layout()
     return fig
 
