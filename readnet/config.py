@@ -111,7 +111,7 @@ class TrainConfig:
     adversary:bool = option(False, 'train with the Adversarial Camera Network (a camera discriminator against the '
                             'extractor)', group='adversary')
     disc:str = option('paper', "camera adversary: 'paper' (the published discriminator), 'strong' (standardised input, "
-                      "plain logits, 5 steps per batch at lr 1e-3) 'linear' (readnet's: a ridge camera classifier solved "
+                      "plain logits, 5 steps per batch at lr 1e-3), 'linear' (readnet's: a ridge camera classifier solved "
                       "on every batch with each identity held out; the extractor drives its fit to zero) or 'linear-memory' "
                       "(the same classifier fitted on the last 16 batches)",
                       choices=tuple(ADVERSARIES), group='adversary')
