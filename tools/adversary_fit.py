@@ -9,7 +9,7 @@ for each ridge strength λ and memory size M. The numbers in nbs/06a come from:
     python tools/adversary_fit.py runs/main/atl-s0 --lams 0.1 0.01 --memories 8 16
 """
 import argparse
-import numpy as np, torch
+import numpy as np, pandas as pd, torch
 from pathlib import Path
 from readnet.config import TrainConfig
 from readnet.run import load_table
@@ -23,16 +23,12 @@ def train_features(run:Path):
     cfg = TrainConfig.from_json(run / 'config.json')
     df = load_table(cfg)
     train = df[df.split == 'train']
-    as_query = train.assign(split='query')  # `pk_dataloaders` walks query/gallery in order, without augmentation
-    dls = pk_dataloaders(pd_concat([as_query, train.assign(split='gallery'), train]), P=cfg.P, K=cfg.K, size=cfg.size,
-                         num_workers=0, device='cpu', cache=cfg.cache)
+    # the training images as query (walked in order, without augmentation); the loaders also want the other splits
+    table = pd.concat([train.assign(split=s) for s in ('query', 'gallery', 'train')], ignore_index=True)
+    dls = pk_dataloaders(table, P=cfg.P, K=cfg.K, size=cfg.size, num_workers=0, device='cpu', cache=cfg.cache)
     model = ReIDModel(cfg.arch, head=cfg.head).load_weights(run / 'model.pth')
     f, pids, cams = extract_features(model, dls.query)
     return f, torch.as_tensor(pids), torch.as_tensor(cams), cfg
-
-def pd_concat(frames):
-    import pandas as pd
-    return pd.concat(frames, ignore_index=True)
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
