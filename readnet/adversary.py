@@ -48,6 +48,13 @@ class AdversarialModel(nn.Module):
     # D's optimiser state rides along in state_dict()/load_state_dict() under the key '_extra_state'
     def get_extra_state(self): return {'disc_opt': self.disc_opt.state_dict()}
     def set_extra_state(self, state): self.disc_opt.load_state_dict(state['disc_opt'])
+    def _apply(self, fn, *args, **kwargs):
+        "`.to()`, `.cuda()`, `.double()` carry D's optimiser state along (device and float dtype, as `torch.optim`'s loading does)."
+        super()._apply(fn, *args, **kwargs)
+        for p, state in self.disc_opt.state.items():
+            for k, v in state.items():  # Adam's 'step' stays on the CPU, as torch.optim keeps it
+                if torch.is_tensor(v) and k != 'step': state[k] = v.to(p.device, p.dtype if v.is_floating_point() else v.dtype)
+        return self
 
 def adversarial_splitter(model:AdversarialModel, # the wrapped model
                          splitter=trainable_params, # the splitter to apply to the extractor alone

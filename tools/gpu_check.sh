@@ -17,11 +17,7 @@ if [ "${1:-}" = wheels ]; then
     --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 --platform any \
     -d .devpkgs/whl $WHEELS
 fi
-export PYTHONUNBUFFERED=1
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --target /tmp/site .devpkgs/whl/*.whl || exit 1
-export PYTHONPATH=/tmp/site
-python3 -m pip install -q --no-index --no-deps --no-build-isolation . >/dev/null 2>&1 || { echo "pip install . failed"; exit 1; }
-nvidia-smi -L; grep -m1 'model name' /proc/cpuinfo; grep -o -w 'amx_bf16\|avx512_bf16' /proc/cpuinfo | sort | uniq -c
+source tools/device_setup.sh
 readnet info
 OUTDIR=${OUT:-/tmp}
 if [ $# -eq 0 ]; then set -- tests/test_cuda.py tests/test_train_cli.py; fi
