@@ -4,7 +4,7 @@
 # Here (with network), once:   bash tools/gpu_check.sh wheels      -> .devpkgs/whl (pure-Python deps for Python 3.12)
 # There (device `run`, carry [".devpkgs"]):   bash tools/gpu_check.sh [pytest args...]
 #   installs the wheels into /tmp/site, installs readnet (no deps), prints the machine, runs the GPU-relevant tests
-#   (default: tests/test_cuda.py tests/test_train_cli.py) and the CPU bench of this machine's CPU.
+#   (default: tests/test_cuda.py tests/test_cache.py tests/test_train_cli.py) and the CPU bench of this machine's CPU.
 # .devpkgs/ must be ignored by git (echo /.devpkgs/ >> .git/info/exclude).
 set -uo pipefail
 WHEELS="fastai==2.8.7 fastcore==1.14.5 fastprogress==1.1.6 fastdownload==0.0.8 fasttransform==0.0.2 plum-dispatch==2.10.1
@@ -20,6 +20,6 @@ fi
 source tools/device_setup.sh
 readnet info
 OUTDIR=${OUT:-/tmp}
-if [ $# -eq 0 ]; then set -- tests/test_cuda.py tests/test_train_cli.py; fi
+if [ $# -eq 0 ]; then set -- tests/test_cuda.py tests/test_cache.py tests/test_train_cli.py; fi
 python3 -m pytest -q -p no:cacheprovider --tb=short -rf "$@" 2>&1 | tee "$OUTDIR/pytest.txt" | tail -40
 CUDA_VISIBLE_DEVICES= python3 bench/model.py --rounds 3 --batches 2 2>&1 | grep -v Warn | tee "$OUTDIR/bench_model.txt" | tail -14

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The evidence runs of nbs/09b_evidence on one lent GPU machine, in one call (see docs/experiments/README.md):
-#  1. the GPU tests (tests/test_cuda.py tests/test_train_cli.py) in the background -> $OUT/pytest.txt
+#  1. the GPU tests (tests/test_cuda.py tests/test_cache.py tests/test_train_cli.py) in the background -> $OUT/pytest.txt
 #  2. make-run scale, validation identities (--val-ids 0.2, 23 epochs): ATL and six adversary recipes, seeds 0-2
 #     (then 3-4 if time is left) -> runs/gpu/qval/NAME-sS
 #  3. the three sweeps at study scale with the adversaries: Basel, ATL, ATL+ACN (paper), ATL+ACN-strong,
@@ -18,7 +18,7 @@ START=$SECONDS
 [ "${SETUP:-1}" = 1 ] && source tools/device_setup.sh   # SETUP=0 PY=.venv/bin/python: try the script here
 PY=${PY:-python3}
 export READNET_CACHE=${READNET_CACHE:-/tmp/rncache} OMP_NUM_THREADS=1; mkdir -p $READNET_CACHE; cp -r .devdata/. $READNET_CACHE/
-TESTS=${TESTS-tests/test_cuda.py tests/test_train_cli.py}
+TESTS=${TESTS-tests/test_cuda.py tests/test_cache.py tests/test_train_cli.py}
 [ -n "$TESTS" ] && (timeout $((HARD - 30)) $PY -m pytest -q -p no:cacheprovider --tb=short -rf $TESTS > "$OUTDIR/pytest.txt" 2>&1; \
  echo "pytest rc=$?" >> "$OUTDIR/pytest.txt") &
 PLAN=${PLAN:-select}
