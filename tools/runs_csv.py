@@ -10,15 +10,19 @@ and left out. `paired_differences` (readnet.experiments) pairs the rows of two c
 """
 import argparse, json, os, sys
 import pandas as pd
+from readnet.core import write_text_atomic
+from readnet.study import METHODS, OWN_METHODS
 
-DISC = {'paper': '', 'strong': '-strong', 'linear': '-linear', 'linear-memory': '-memory'}
+def method_name(cfg:dict) -> str:
+    "The study's name (`METHODS`, `OWN_METHODS`) of the loss and adversary a run's config trains."
+    same = lambda s: (s['loss'], s.get('adversary', False), s.get('disc')) == (cfg['loss'], cfg['adversary'],
+                                                                               cfg['disc'] if cfg['adversary'] else None)
+    return next((name for name, s in {**METHODS, **OWN_METHODS}.items() if same(s)), cfg['loss'])
 
 def row(d, w2_in_cell=False, data_in_cell=False):
     fin = json.load(open(os.path.join(d, 'final.json'))); cfg = json.load(open(os.path.join(d, 'config.json')))
     met = pd.read_csv(os.path.join(d, 'metrics.csv'))
-    name = {'atl': 'ATL', 'triplet': 'Basel'}.get(cfg['loss'], cfg['loss'])
-    if cfg.get('adversary'):
-        name += '+ACN' + DISC[cfg['disc']] + (f" w2={cfg['w2']:g}" if w2_in_cell else '')
+    name = method_name(cfg) + (f" w2={cfg['w2']:g}" if w2_in_cell and cfg['adversary'] else '')
     data = f"seed{cfg['synth_seed']} shift{cfg['synth_camera_shift']} cams{cfg['synth_cams']}"
     if data_in_cell: name = f"{data}: {name}"
     return dict(cell=name, seed=cfg['seed'], mAP=fin['mAP'], rank1=fin['rank1'],
@@ -36,8 +40,7 @@ def main(argv=None):
     done = [d for d in a.runs if os.path.exists(os.path.join(d, 'final.json'))]
     for d in sorted(set(a.runs) - set(done)): print('unfinished:', d)
     df = pd.DataFrame([row(d, a.w2_in_cell, a.data_in_cell) for d in done]).sort_values(['cell', 'seed'])
-    os.makedirs(os.path.dirname(a.out) or '.', exist_ok=True)
-    tmp = a.out + '.tmp'; df.to_csv(tmp, index=False); os.replace(tmp, a.out)
+    write_text_atomic(a.out, df.to_csv(index=False))
     print(df.drop(columns=['run']).to_string())
 
 if __name__ == '__main__': sys.exit(main())
