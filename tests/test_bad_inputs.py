@@ -67,7 +67,7 @@ def test_camera_id_out_of_range(market_copy, tmp_path):
 
 def test_more_identities_per_batch_than_available(tiny_synth, tmp_path):
     out = tmp_path / 'run'
-    r = run_cli('train', *TINY_TRAIN, '--root', tiny_synth, '--out', out, '--P', '50', '--epochs', '1')
+    r = run_main('train', *TINY_TRAIN, '--root', tiny_synth, '--out', out, '--P', '50', '--epochs', '1')
     expect_one_line_error(r, 'P=50')
     assert not out.exists()
 
@@ -75,7 +75,7 @@ def test_unreadable_image(market_copy, tmp_path):
     bad = sorted((market_copy / 'bounding_box_train').glob('*.jpg'))[3]
     bad.write_bytes(b'not a jpeg at all')
     out = tmp_path / 'run'
-    expect_one_line_error(run_cli('train', *market_args(market_copy), '--out', out), bad.name, 'corrupt image')
+    expect_one_line_error(run_main('train', *market_args(market_copy), '--out', out), bad.name, 'corrupt image')
     no_partial_output(out)
 
 def test_nan_features_into_evaluation():
@@ -106,13 +106,13 @@ def test_weights_of_the_wrong_architecture(tiny_synth, tmp_path):
     weights = tmp_path / 'resnet18.pth'
     torch.save(torchvision.models.resnet18().state_dict(), weights)
     out = tmp_path / 'run'
-    r = run_cli('train', *TINY_TRAIN, '--root', tiny_synth, '--out', out, '--arch', 'resnet34', '--weights', weights)
+    r = run_main('train', *TINY_TRAIN, '--root', tiny_synth, '--out', out, '--arch', 'resnet34', '--weights', weights)
     expect_one_line_error(r, weights, 'resnet18')
     assert not out.exists()
 
 def test_unwritable_out(tiny_synth, tmp_path):
     out = Path('/sys/readnet-run')  # a read-only file system (permission bits would not stop root)
-    r = run_cli('train', *TINY_TRAIN, '--root', tiny_synth, '--out', out, '--epochs', '1')
+    r = run_main('train', *TINY_TRAIN, '--root', tiny_synth, '--out', out, '--epochs', '1')
     expect_one_line_error(r, "cannot write in '/sys'")
     assert not out.exists()
 
@@ -144,6 +144,6 @@ def test_checkpoint_holding_a_pickled_object_is_refused(tiny_synth, tmp_path, wh
     state = dict(epoch=0, weights='epoch-0000', names=names, values=[[1.0]], seconds=[1.0], sampler_epoch=1, ranks=[])
     torch.save(dict(state, note=argparse.Namespace(could='run code')) if which == 'state.pth' else state, run / CHECKPOINT / 'state.pth')
     torch.save(dict(model=argparse.Namespace(could='run code')), run / CHECKPOINT / 'epoch-0000.pth')
-    r = run_cli('train', '--resume', run)
+    r = run_main('train', '--resume', run)
     expect_one_line_error(r, f'{CHECKPOINT}/{which}', 'holds pickled Python objects', 'weights_only=True')
     assert not (run / 'final.json').exists() and not (run / 'metrics.csv').exists()

@@ -2,7 +2,7 @@
 import json, shutil, subprocess, os
 from pathlib import Path
 import readnet
-from conftest import REPO, BIN, run_cli
+from conftest import REPO, BIN, run_cli, run_main
 
 def test_version_matches_settings():
     settings = (REPO / 'settings.ini').read_text()
@@ -10,7 +10,7 @@ def test_version_matches_settings():
     assert readnet.__version__ == version
 
 def test_help_lists_subcommands():
-    r = run_cli('--help')
+    r = run_main('--help')
     assert r.returncode == 0, r.stderr
     from readnet.cli import build_parser
     names = build_parser()._subparsers._group_actions[0].choices.keys()

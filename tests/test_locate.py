@@ -8,7 +8,7 @@ from readnet.core import ReIDDataError
 from readnet.data import get_dataset
 from readnet.locate import locate_dataset, extract_archive, archive_listing, ARCHIVE_STAMP
 from readnet.fixtures import market1501_fixture, dukemtmc_fixture, cuhk03_fixture, msmt17_fixture, pack_fixture
-from conftest import run_cli
+from conftest import run_main
 
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
@@ -216,7 +216,7 @@ def test_msmt17_val_option(tmp_path, cache):
 def test_cli_one_line_error(tmp_path):
     "Through `readnet train`: an ambiguous data folder stops with one line before anything is written."
     msmt17_fixture(tmp_path / 'data' / 'MSMT17_V1'); msmt17_fixture(tmp_path / 'data' / 'MSMT17_V2', version='V2')
-    r = run_cli('train', '--data', 'msmt17', '--root', tmp_path / 'data', '--out', tmp_path / 'run', timeout=300)
+    r = run_main('train', '--data', 'msmt17', '--root', tmp_path / 'data', '--out', tmp_path / 'run')
     lines = [l for l in r.stderr.splitlines() if 'error:' in l]
     assert r.returncode == 2 and len(lines) == 1 and 'Traceback' not in r.stderr, r.stderr[-2000:]
     assert '2 MSMT17 copies found' in lines[0] and not (tmp_path / 'run').exists()

@@ -48,7 +48,7 @@ def test_weights_file_that_is_not_a_state_dict(tmp_path):
     assert not (tmp_path / 'run').exists()
 
 def test_argparse_type_errors_name_the_option(tmp_path):
-    r = run_cli('train', '--epochs', 'ten', '--out', tmp_path / 'run')
+    r = run_main('train', '--epochs', 'ten', '--out', tmp_path / 'run')
     assert r.returncode == 2 and "argument --epochs: invalid int value: 'ten'" in r.stderr
 
 def test_config_replays_a_run_and_python_m_readnet_works(tiny_synth, tmp_path):

@@ -2,7 +2,7 @@
 import csv, json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
-from conftest import BIN, run_cli, TINY_TRAIN, tiny_config
+from conftest import BIN, run_cli, run_main, TINY_TRAIN, tiny_config
 
 def train(tiny_synth, out, *extra):
     return run_cli('train', *TINY_TRAIN, '--root', tiny_synth, '--out', out, *extra)
@@ -103,7 +103,7 @@ def test_signal_mid_epoch_leaves_a_resumable_run(tiny_synth, tmp_path, sig):
 
 def test_out_holding_a_different_run_is_refused(tiny_synth, tmp_path):
     assert train(tiny_synth, tmp_path / 'run', '--epochs', '1').returncode == 0
-    r = train(tiny_synth, tmp_path / 'run', '--epochs', '1', '--loss', 'triplet')
+    r = run_main('train', *TINY_TRAIN, '--root', tiny_synth, '--out', tmp_path / 'run', '--epochs', '1', '--loss', 'triplet')
     assert r.returncode == 2 and 'already holds a different run' in r.stderr and 'loss' in r.stderr
     assert json.loads((tmp_path / 'run' / 'config.json').read_text())['loss'] == 'atl'  # untouched
     r = train(tiny_synth, tmp_path / 'run', '--epochs', '1', '--loss', 'triplet', '--force')
@@ -111,5 +111,5 @@ def test_out_holding_a_different_run_is_refused(tiny_synth, tmp_path):
     assert json.loads((tmp_path / 'run' / 'config.json').read_text())['loss'] == 'triplet'
 
 def test_unknown_choice_is_rejected_by_the_parser(tmp_path):
-    r = run_cli('train', '--out', tmp_path / 'x', '--loss', 'softmax')
+    r = run_main('train', '--out', tmp_path / 'x', '--loss', 'softmax')
     assert r.returncode == 2 and "invalid choice: 'softmax'" in r.stderr
