@@ -65,7 +65,7 @@ def test_config_replays_a_run_and_python_m_readnet_works(tiny_synth, tmp_path):
     assert fa == fb
     # an option beside --config changes that setting only
     c = tmp_path / 'c'
-    r = run_cli('train', '--config', a / 'config.json', '--out', c, '--epochs', '1')
+    r = run_main('train', '--config', a / 'config.json', '--out', c, '--epochs', '1')
     assert r.returncode == 0, r.stderr[-3000:]
     ca, cc = (json.loads((d / 'config.json').read_text()) for d in (a, c))
     assert {k for k in ca if ca[k] != cc[k]} == {'epochs'}
@@ -78,7 +78,7 @@ def test_duke_margin_and_paper_record_in_the_run(tmp_path):
     from readnet.fixtures import dukemtmc_fixture
     dukemtmc_fixture(tmp_path / 'duke')
     out = tmp_path / 'run'
-    r = run_cli('train', '--data', 'dukemtmc', '--root', tmp_path / 'duke', '--P', '2', '--K', '2', '--size', '64', '32',
+    r = run_main('train', '--data', 'dukemtmc', '--root', tmp_path / 'duke', '--P', '2', '--K', '2', '--size', '64', '32',
                 '--epochs', '1', '--out', out)
     assert r.returncode == 0, r.stderr[-3000:]
     cfg = json.loads((out / 'config.json').read_text())

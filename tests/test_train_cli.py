@@ -34,10 +34,10 @@ def test_train_writes_a_complete_run_directory(tiny_synth, tmp_path):
     assert [t[0] for t in table] == ['epoch', '0', '1'], r.stdout
     assert len(table[1]) == len(table[0]) and 'train_loss' in table[0] and 'mAP' in table[0]
     # eval of the saved run reproduces the final numbers; re-ranking gives its own file
-    e = run_cli('eval', '--run', run)
+    e = run_main('eval', '--run', run)  # in this process: the console script ran the training above
     assert e.returncode == 0, e.stderr[-3000:]
     assert abs(json.loads((run / 'eval.json').read_text())['mAP'] - final['mAP']) < 1e-6
-    e = run_cli('eval', '--run', run, '--rerank')
+    e = run_main('eval', '--run', run, '--rerank')
     assert e.returncode == 0, e.stderr[-3000:]
     assert json.loads((run / 'eval-rerank.json').read_text())['rerank'] is True
 
