@@ -112,8 +112,9 @@ class TrainConfig:
                             'extractor)', group='adversary')
     disc:str = option('paper', "camera adversary: 'paper' (the published discriminator), 'strong' (standardised input, "
                       "plain logits, 5 steps per batch at lr 1e-3), 'linear' (readnet's: a ridge camera classifier solved "
-                      "on every batch with each identity held out; the extractor drives its fit to zero) or 'linear-memory' "
-                      "(the same classifier fitted on the last 16 batches)",
+                      "on every batch with each identity held out; the extractor drives its fit to zero), 'linear-memory' "
+                      "(the same classifier fitted on the last 16 batches) or 'linear-memory-pcgrad' (that, with the "
+                      "penalty's gradient projected off the triplet loss's where they conflict)",
                       choices=tuple(ADVERSARIES), group='adversary')
     w2:float|None = option(None, "weight of the adversarial camera loss (default: the recipe's, else the paper's: "
                            "1e-4 with ATL, 5e-4 with the Euclidean loss)", lo=0., group='adversary')

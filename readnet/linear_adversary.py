@@ -6,12 +6,15 @@
 from __future__ import annotations
 import torch
 import torch.nn.functional as F
+import torch.distributed as dist
 from fastcore.basics import store_attr
 from fastai.callback.core import Callback
+from fastai.metrics import ValueMetric
 from .adversary import CameraAdversary, CameraTerm, DISCRIMINATORS
 
 # %% auto #0
-__all__ = ['ADVERSARIES', 'group_out_residuals', 'loo_ridge_fit', 'ridge_transfer_fit', 'LinearCameraAdversary', 'make_adversary']
+__all__ = ['ADVERSARIES', 'group_out_residuals', 'loo_ridge_fit', 'ridge_transfer_fit', 'LinearCameraAdversary',
+           'project_conflicting', 'make_adversary']
 
 # %% ../nbs/06a_linear_adversary.ipynb #ccf16eb5
 def group_out_residuals(h:torch.Tensor, # [n, n] the hat matrix of a linear smoother (ridge: K(K + λI)⁻¹)
@@ -79,10 +82,16 @@ class LinearCameraAdversary(CameraTerm):
                  lam:float=0.1, # ridge strength of the camera fit
                  by_identity:bool=True, # leave each identity out of the fit together (see above); False: each sample
                  memory:int=0, # fit on the features of the last `memory` batches (`ridge_transfer_fit`); 0: on the batch itself
+                 project:bool=False, # gradient surgery: drop the part of the penalty's gradient that opposes the triplet loss's
                 ):
         store_attr()
         self._init_metrics()
-    def before_fit(self): self._ncams, self._memory = self._n_cams(), []; self._add_metrics()
+        self._cos = None
+        if project: self._metrics.append(ValueMetric(lambda: self._mean_cos(), 'grad_cos'))
+    def before_fit(self):
+        if self.project and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            raise ValueError("project=True (gradient surgery) runs in one process only: its penalty gradient is not all-reduced")
+        self._ncams, self._memory, self._pen, self._gc = self._n_cams(), [], None, None; self._add_metrics()
     def _fit(self, cams, pids):
         z = self.learn.pred
         if self.memory and self._memory:
@@ -98,20 +107,54 @@ class LinearCameraAdversary(CameraTerm):
         if not self.training or len(self.learn.yb) < 2: return
         cams = self._camids()
         r2, acc = self._fit(cams, self.learn.yb[0])
-        triplet = self.learn.loss_grad
-        self.learn.loss_grad = triplet + self.w2 * F.relu(r2)
-        self.learn.loss = self.learn.loss_grad.detach().clone()
+        triplet, pen = self.learn.loss_grad, self.w2 * F.relu(r2)
+        self.learn.loss_grad = triplet if self.project else triplet + pen  # with `project`: the penalty goes in after_backward
+        self.learn.loss = (triplet + pen).detach().clone()
+        self._pen = pen if self.project else None
         self._accumulate(triplet, r2, acc * len(cams), len(cams))
+    def before_train(self): super().before_train(); self._cos = None
+    def before_backward(self):
+        "With `project`: the penalty's gradient on the weights (scaled as fastai's `GradScaler` scales `loss_grad`)."
+        pen, self._pen, self._gc = self._pen, None, None
+        if pen is None or not pen.requires_grad: return
+        self._params = [p for p in self.learn.model.parameters() if p.requires_grad]
+        scaler = getattr(self.learn, 'scaler', None)
+        self._gc = torch.autograd.grad(pen if scaler is None else scaler.scale(pen), self._params,
+                                       retain_graph=True, allow_unused=True)
+    def after_backward(self):
+        "With `project`: add the penalty's gradient to `p.grad` (the triplet loss's), less its conflicting part."
+        if self._gc is None: return
+        ps = [(p, g) for p, g in zip(self._params, self._gc) if g is not None]
+        for p, g in ps:
+            if p.grad is None: p.grad = torch.zeros_like(p)
+        gc, cos = project_conflicting([g for _, g in ps], [p.grad for p, _ in ps])
+        torch._foreach_add_([p.grad for p, _ in ps], gc)
+        step = torch.stack([cos.detach(), torch.ones_like(cos)])  # Σ cos, number of steps: on the device
+        self._cos = step if self._cos is None else self._cos + step
+        self._gc = None
+    def _mean_cos(self): return float('nan') if self._cos is None else float(self._cos[0] / self._cos[1])
     def checkpoint_state(self) -> dict: return dict(memory=[t.cpu() for batch in self._memory for t in batch])
     def load_checkpoint_state(self, state:dict):
         dev, flat = next(self.learn.model.parameters()).device, state.get('memory', [])
         self._memory = [tuple(t.to(dev) for t in flat[i:i + 3]) for i in range(0, len(flat), 3)]
 
+# %% ../nbs/06a_linear_adversary.ipynb #48035eb0
+def project_conflicting(grads:list, # the gradient to correct, one tensor per parameter (g_c)
+                        ref:list, # the gradient it must not oppose, same shapes (g_t)
+                       ) -> tuple[list, torch.Tensor]:
+    "`grads` less its component along `ref` where ⟨grads, ref⟩ < 0 (PCGrad), and the cosine between the two."
+    dot = sum((g.float() * r.float()).sum() for g, r in zip(grads, ref))
+    ng, nr = (sum(t.float().pow(2).sum() for t in ts) for ts in (grads, ref))
+    coef = dot.clamp(max=0) / nr.clamp_min(1e-30)
+    return [g - (coef * r).to(g.dtype) for g, r in zip(grads, ref)], dot / (ng * nr).sqrt().clamp_min(1e-30)
+
 # %% ../nbs/06a_linear_adversary.ipynb #de1ce8d2
 ADVERSARIES = {**DISCRIMINATORS,  # w2 of the linear ones: chosen on validation identities (09b_evidence)
                'linear': dict(lam=0.1, by_identity=True, w2=0.3),
                # w2 at make-run scale (quick preset, 5 seeds); the study's 48×24 scale chose 0.1 (09a's methods keep it)
-               'linear-memory': dict(lam=0.01, by_identity=True, memory=16, w2=0.03)}
+               'linear-memory': dict(lam=0.01, by_identity=True, memory=16, w2=0.03),
+               # the same with gradient surgery; its w2 is linear-memory's, not chosen separately (09b, section 13)
+               'linear-memory-pcgrad': dict(lam=0.01, by_identity=True, memory=16, project=True, w2=0.03)}
 
 def make_adversary(disc:str, # a key of `ADVERSARIES`
                    w2:float, # the adversarial weight
