@@ -32,6 +32,7 @@ OWN_METHODS = {  # readnet's linear adversary (06a), beside the paper's methods
     # w2 0.1: chosen for the study's scale (100 ids, 48×24; 09b), where the recipe's default (0.03) was chosen for make run's
     'ACN-memory': dict(loss='triplet', adversary=True, disc='linear-memory', w2=0.1),
     'ATL+ACN-memory': dict(loss='atl', adversary=True, disc='linear-memory', w2=0.1),
+    'ATL+ACN-memory-pcgrad': dict(loss='atl', adversary=True, disc='linear-memory-pcgrad', w2=0.1),  # with gradient surgery
 }
 
 def knob_field(knob:str) -> str:
