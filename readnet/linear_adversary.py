@@ -129,10 +129,10 @@ class LinearCameraAdversary(CameraTerm):
             if p.grad is None: p.grad = torch.zeros_like(p)
         gc, cos = project_conflicting([g for _, g in ps], [p.grad for p, _ in ps])
         torch._foreach_add_([p.grad for p, _ in ps], gc)
-        step = torch.stack([cos.detach(), torch.ones_like(cos)])  # Σ cos, number of steps: on the device
+        step = torch.stack([cos.detach(), (cos != 0).to(cos.dtype)])  # Σ cos, steps where the penalty acts (g_c ≠ 0)
         self._cos = step if self._cos is None else self._cos + step
         self._gc = None
-    def _mean_cos(self): return float('nan') if self._cos is None else float(self._cos[0] / self._cos[1])
+    def _mean_cos(self): return float('nan') if self._cos is None or not self._cos[1] else float(self._cos[0] / self._cos[1])
     def checkpoint_state(self) -> dict: return dict(memory=[t.cpu() for batch in self._memory for t in batch])
     def load_checkpoint_state(self, state:dict):
         dev, flat = next(self.learn.model.parameters()).device, state.get('memory', [])
