@@ -153,7 +153,7 @@ ADVERSARIES = {**DISCRIMINATORS,  # w2 of the linear ones: chosen on validation 
                'linear': dict(lam=0.1, by_identity=True, w2=0.3),
                # w2 at make-run scale (quick preset, 5 seeds); the study's 48×24 scale chose 0.1 (09a's methods keep it)
                'linear-memory': dict(lam=0.01, by_identity=True, memory=16, w2=0.03),
-               # the same with gradient surgery; its w2 is linear-memory's, not chosen separately (09b, section 13)
+               # the same with gradient surgery; its w2 is linear-memory's, not chosen separately (09b, section 11)
                'linear-memory-pcgrad': dict(lam=0.01, by_identity=True, memory=16, project=True, w2=0.03)}
 
 def make_adversary(disc:str, # a key of `ADVERSARIES`
