@@ -87,7 +87,7 @@ class LinearCameraAdversary(CameraTerm):
         store_attr()
         self._init_metrics()
         self._cos = None
-        if project: self._metrics.append(ValueMetric(lambda: self._mean_cos(), 'grad_cos'))
+        if project: self._metrics.append(ValueMetric(self._mean_cos, 'grad_cos'))
     def before_fit(self):
         if self.project and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
             raise ValueError("project=True (gradient surgery) runs in one process only: its penalty gradient is not all-reduced")

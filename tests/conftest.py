@@ -12,8 +12,9 @@ def run_cli(*args, cwd=None, timeout=900, env=None):
 
 def run_main(*args):
     """Run `readnet.cli.main` in this process, as the console script would (exit status, stdout, stderr in a
-    CompletedProcess) but without starting an interpreter and importing torch again (~5 s a call): for the errors
-    that stop a command before it trains. The console script itself is run by `run_cli` elsewhere."""
+    CompletedProcess) but without starting an interpreter and importing torch again (5–12 s a call): for the errors
+    that stop a command before it trains, and for small runs checked through the files they write. The console
+    script itself is run by `run_cli` in the training tests."""
     import contextlib, io, signal
     from readnet.cli import main
     out, err, handler = io.StringIO(), io.StringIO(), signal.getsignal(signal.SIGTERM)
