@@ -11,7 +11,7 @@ from .core import *
 from .data import READERS, MSMT17_VAL
 from .model import ARCHS, HEADS, read_state_dict
 from .losses import MININGS
-from .linear_adversary import ADVERSARIES
+from .erasure import CAMERA_RECIPES
 
 # %% auto #0
 __all__ = ['PAPER_DEFAULTS', 'LOSSES', 'DATASETS', 'PRESETS', 'ConfigError', 'option', 'flag', 'paper_defaults', 'recipe_w2',
@@ -54,13 +54,13 @@ def paper_defaults(loss:str, # a key of `LOSSES`
     if loss not in LOSSES: raise ConfigError(f"--loss must be one of {', '.join(LOSSES)}, got {loss!r}")
     return PAPER_DEFAULTS.get((loss, data), PAPER_DEFAULTS[(loss, '*')])
 
-def recipe_w2(disc:str, # a key of `ADVERSARIES`
+def recipe_w2(disc:str, # a key of `CAMERA_RECIPES`
               loss:str, # the triplet loss it plays against
               data:str='*', # the dataset
              ) -> float:
     "The adversarial weight for `disc` next to `loss`: the recipe's own (stated for ATL, scaled like the paper's), else the paper's."
     paper = paper_defaults(loss, data)['w2']
-    own = ADVERSARIES.get(disc, {}).get('w2')
+    own = CAMERA_RECIPES.get(disc, {}).get('w2')
     return paper if own is None else own * paper / PAPER_DEFAULTS[('atl', '*')]['w2']
 
 # %% ../nbs/08_config.ipynb #f66ef14e
@@ -108,14 +108,16 @@ class TrainConfig:
     w1:float = option(1e-3, "weight of ATL's feature-norm regulariser", lo=0., group='loss')
     mining:str = option('batch_hard', 'triplet mining', choices=MININGS, group='loss')
     # the adversary
-    adversary:bool = option(False, 'train with the Adversarial Camera Network (a camera discriminator against the '
-                            'extractor)', group='adversary')
+    adversary:bool = option(False, 'remove camera information: the Adversarial Camera Network (a camera discriminator '
+                            'against the extractor), or the closed-form projection of --disc erase', group='adversary')
     disc:str = option('paper', "camera adversary: 'paper' (the published discriminator), 'strong' (standardised input, "
                       "plain logits, 5 steps per batch at lr 1e-3), 'linear' (readnet's: a ridge camera classifier solved "
                       "on every batch with each identity held out; the extractor drives its fit to zero), 'linear-memory' "
-                      "(the same classifier fitted on the last 16 batches) or 'linear-memory-pcgrad' (that, with the "
-                      "penalty's gradient projected off the triplet loss's where they conflict)",
-                      choices=tuple(ADVERSARIES), group='adversary')
+                      "(the same classifier fitted on the last 16 batches), 'linear-memory-pcgrad' (that, with the "
+                      "penalty's gradient projected off the triplet loss's where they conflict) or 'erase' (readnet's, "
+                      "make run's: no trained discriminator; after training, the camera offsets measured within "
+                      "identities on the training images are projected out of the features; w2 unused)",
+                      choices=tuple(CAMERA_RECIPES), group='adversary')
     w2:float|None = option(None, "weight of the adversarial camera loss (default: the recipe's, else the paper's: "
                            "1e-4 with ATL, 5e-4 with the Euclidean loss)", lo=0., group='adversary')
     # the optimisation
@@ -236,7 +238,7 @@ def _resolve(cls, preset:str='quick', # a key of `PRESETS`
         cfg = replace(cfg, w2=None)
     for k in ('size', 'milestones'):
         if isinstance(getattr(cfg, k), list): cfg = replace(cfg, **{k: tuple(getattr(cfg, k))})
-    known = cfg.loss in LOSSES and cfg.disc in ADVERSARIES  # else `check` names the bad option
+    known = cfg.loss in LOSSES and cfg.disc in CAMERA_RECIPES  # else `check` names the bad option
     if cfg.margin is None and known: cfg = replace(cfg, margin=paper_defaults(cfg.loss, cfg.data)['margin'])
     if cfg.adversary and cfg.w2 is None and known: cfg = replace(cfg, w2=recipe_w2(cfg.disc, cfg.loss, cfg.data))
     return cfg.check()

@@ -15,8 +15,8 @@ from fastai.callback.channelslast import ChannelsLast
 from .core import CPUMixedPrecision, pick_device, resolve_bf16
 
 # %% auto #0
-__all__ = ['ARCHS', 'HEADS', 'read_state_dict', 'guess_resnet', 'check_state_dict', 'imagenet_checkpoint', 'ReIDModel',
-           'CameraDiscriminator', 'fast_path_callbacks']
+__all__ = ['ARCHS', 'HEADS', 'read_state_dict', 'guess_resnet', 'check_state_dict', 'imagenet_checkpoint', 'CameraProjection',
+           'ReIDModel', 'CameraDiscriminator', 'fast_path_callbacks']
 
 # %% ../nbs/05_model.ipynb #e9314803
 _ARCHS = {'resnet18': (resnet.resnet18, resnet.ResNet18_Weights),
@@ -107,6 +107,21 @@ def _make_head(head, d, feat_dim):
     neck.bias.requires_grad_(False)  # BoT: no shift, so features stay centred on the origin
     return neck, d
 
+class CameraProjection(nn.Module):
+    "Fixed affine map `x - ((x - mean) @ basis) @ basis.T`: removes the span of `basis` (orthonormal columns) from features."
+    def __init__(self, mean:torch.Tensor, # [d] the centre the directions are measured from
+                 basis:torch.Tensor, # [d, r] orthonormal directions to remove (r may be 0)
+                ):
+        super().__init__()
+        if mean.ndim != 1 or basis.ndim != 2 or basis.shape[0] != mean.shape[0]:
+            raise ValueError(f"CameraProjection: mean must be [d] and basis [d, r], got {tuple(mean.shape)} and {tuple(basis.shape)}")
+        self.register_buffer('mean', mean.detach().float().clone())
+        self.register_buffer('basis', basis.detach().float().clone())
+    def forward(self, x):
+        b = self.basis.to(x.dtype)
+        return x - ((x - self.mean.to(x.dtype)) @ b) @ b.T
+    def __repr__(self): return f"CameraProjection(d={self.basis.shape[0]}, removes {self.basis.shape[1]} directions)"
+
 class ReIDModel(nn.Module):
     "A torchvision ResNet without classifier (+ optional TriNet or BN-neck head); `forward` returns `[B, feat_dim]`."
     def __init__(self,
@@ -123,10 +138,12 @@ class ReIDModel(nn.Module):
         d = self.backbone.fc.in_features
         self.backbone.fc = nn.Identity()
         self.head, self.feat_dim = _make_head(head, d, feat_dim)
-        self.weights_file = None
+        self.weights_file, self.erase = None, None  # `erase`: an optional `CameraProjection` after the head
         if weights is not None: self.load_weights(weights)
 
-    def forward(self, x): return self.head(self.backbone(x))
+    def forward(self, x):
+        f = self.head(self.backbone(x))
+        return f if self.erase is None else self.erase(f)
 
     def load_weights(self,
                      weights:str|Path, # 'imagenet' or the path of a state dict / checkpoint file
@@ -136,6 +153,8 @@ class ReIDModel(nn.Module):
         state = read_state_dict(path)
         whole = any(k.startswith('backbone.') for k in state)
         target = self if whole else self.backbone
+        if whole:  # the file says whether the model carries a camera projection, and its shape
+            self.erase = CameraProjection(state['erase.mean'], state['erase.basis']) if 'erase.basis' in state else None
         source = f"weights file {str(path)!r} ({'ReIDModel' if whole else 'torchvision backbone'} format)"
         state = check_state_dict(target, state, source, ignore=() if whole else ('fc.',),
                                  target=repr(self) if whole else f"the {self.arch} backbone of {self!r}")
@@ -143,7 +162,9 @@ class ReIDModel(nn.Module):
         self.weights_file = str(path)
         return self
 
-    def __repr__(self): return f"ReIDModel(arch={self.arch!r}, head={self.head_name!r}, feat_dim={self.feat_dim})"
+    def __repr__(self):
+        erase = '' if self.erase is None else f", erase={self.erase.basis.shape[1]} camera directions"
+        return f"ReIDModel(arch={self.arch!r}, head={self.head_name!r}, feat_dim={self.feat_dim}{erase})"
 
 # %% ../nbs/05_model.ipynb #51d7ed9e
 class CameraDiscriminator(nn.Sequential):

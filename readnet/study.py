@@ -26,13 +26,15 @@ METHODS = {  # the paper's Table 2, with its discriminator and with readnet's st
     'ACN-strong': dict(loss='triplet', adversary=True, disc='strong'),
     'ATL+ACN-strong': dict(loss='atl', adversary=True, disc='strong'),
 }
-OWN_METHODS = {  # readnet's linear adversary (06a), beside the paper's methods
+OWN_METHODS = {  # readnet's linear adversary (06a) and camera erasure (06b), beside the paper's methods
     'ACN-linear': dict(loss='triplet', adversary=True, disc='linear'),
     'ATL+ACN-linear': dict(loss='atl', adversary=True, disc='linear'),
     # w2 0.1: chosen for the study's scale (100 ids, 48×24; 09b), where the recipe's default (0.03) was chosen for make run's
     'ACN-memory': dict(loss='triplet', adversary=True, disc='linear-memory', w2=0.1),
     'ATL+ACN-memory': dict(loss='atl', adversary=True, disc='linear-memory', w2=0.1),
     'ATL+ACN-memory-pcgrad': dict(loss='atl', adversary=True, disc='linear-memory-pcgrad', w2=0.1),  # with gradient surgery
+    'Basel+erase': dict(loss='triplet', adversary=True, disc='erase'),  # no hyper-parameter: trains as Basel, then projects
+    'ATL+erase': dict(loss='atl', adversary=True, disc='erase'),
 }
 
 def knob_field(knob:str) -> str:

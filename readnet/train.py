@@ -21,7 +21,7 @@ from .losses import AngularTripletLoss, TripletLoss, CosineTripletLoss, ArcTripl
 from .model import ReIDModel, fast_path_callbacks
 from .evaluation import ReIDEvaluation
 from .adversary import CameraAdversary, DISCRIMINATORS
-from .linear_adversary import make_adversary
+from .erasure import camera_callback
 from .compile import TorchCompile
 
 # %% auto #0
@@ -119,7 +119,7 @@ def learner_callbacks(cfg:TrainConfig, # the configuration
     cbs = [*fast_path_callbacks({'auto': None, 'on': True, 'off': False}[cfg.bf16], device), StopOnNaN(),
            SkipValidation(), SamplerEpoch(), LossParts(),
            ReIDEvaluation(every=cfg.eval_every or 10**9, flip=cfg.flip_eval, metric=cfg.metric)]  # 0: only at the end
-    if cfg.adversary: cbs.append(make_adversary(cfg.disc, cfg.w2, cfg.wd))
+    if cfg.adversary: cbs.append(camera_callback(cfg.disc, cfg.w2, cfg.wd))
     if cfg.compile: cbs.append(TorchCompile())
     return cbs
 

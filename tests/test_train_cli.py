@@ -52,6 +52,24 @@ def test_same_command_twice_gives_identical_results(tiny_synth, tmp_path):
     wa, wb = (torch.load(tmp_path / n / 'model.pth') for n in 'ab')
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
 
+def test_erase_trains_as_without_and_its_projection_travels_with_the_model(tiny_synth, tmp_path):
+    "--disc erase: training identical to no adversary; model.pth carries the projection; eval and export use it."
+    from readnet.run import train_run
+    plain = train_run(tiny_config(tiny_synth, epochs=2), tmp_path / 'plain', plots=False)
+    erased = train_run(tiny_config(tiny_synth, epochs=2, adversary=True, disc='erase'), tmp_path / 'erase', plots=False)
+    assert json.loads((tmp_path / 'erase' / 'config.json').read_text())['w2'] == 0
+    a, b = rows(tmp_path / 'plain'), rows(tmp_path / 'erase')
+    assert [r['train_loss'] for r in a] == [r['train_loss'] for r in b]  # same training, batch for batch
+    wa, wb = (torch.load(tmp_path / n / 'model.pth') for n in ('plain', 'erase'))
+    assert 'erase.basis' not in wa and all(torch.equal(wa[k], wb[k]) for k in wa)
+    r = wb['erase.basis'].shape[1]
+    assert 1 <= r <= 3 and erased['camera_directions_removed'] == r and 'camera_directions_removed' not in plain
+    assert erased['mAP'] != plain['mAP']  # the final evaluation saw the projection
+    assert abs(erased['mAP'] - float(b[-1]['mAP'])) < 1e-6
+    e = run_main('eval', '--run', tmp_path / 'erase')
+    assert e.returncode == 0, e.stderr[-3000:]
+    assert abs(json.loads((tmp_path / 'erase' / 'eval.json').read_text())['mAP'] - erased['mAP']) < 1e-6
+
 @pytest.mark.parametrize('disc', ['paper', 'linear-memory'])  # D's random stream; the memory of past features
 def test_resume_continues_exactly(tiny_synth, tmp_path, disc):
     "2 epochs straight == 1 epoch, interrupted, then --resume for the second: the adversary's state is restored too."
