@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_config.ipynb #a53f8887
 from __future__ import annotations
-import argparse, json, types, typing
+import argparse, json, sys, types, typing, warnings
 from dataclasses import dataclass, field, fields, asdict, replace, MISSING
 from pathlib import Path
 from .core import *
@@ -233,9 +233,10 @@ def _resolve(cls, preset:str='quick', # a key of `PRESETS`
                                if changed & deps and k not in given})
     cfg = replace(cfg, **given)
     if not cfg.adversary:
-        for k in ('w2', 'disc'):
-            if k in given: raise ConfigError(f"{flag(k)} belongs to the camera adversary: it needs --adversary")
-        cfg = replace(cfg, w2=None)
+        unused = [k for k in ('disc', 'w2') if k in given]
+        if unused: warnings.warn(f"{' and '.join(f'{flag(k)} {given[k]}' for k in unused)} ignored: no camera adversary "
+                                 "(nor erasure) without --adversary", UserWarning)
+        cfg = replace(cfg, w2=None, **{k: (base or cls(**PRESETS[preset])).disc for k in ('disc',) if k in given})
     for k in ('size', 'milestones'):
         if isinstance(getattr(cfg, k), list): cfg = replace(cfg, **{k: tuple(getattr(cfg, k))})
     known = cfg.loss in LOSSES and cfg.disc in CAMERA_RECIPES  # else `check` names the bad option
@@ -337,8 +338,16 @@ def config_from_args(args:argparse.Namespace, # parsed options (from a parser ex
     "The checked `TrainConfig` for parsed command-line options."
     given = given_options(args)
     preset = given.pop('preset', None)
-    if base is not None:
-        if preset is not None: raise ConfigError("--preset cannot be combined with --config (the file holds every "
-                                                 "value already); change single options instead")
-        return TrainConfig.resolve(base=base, **given)
-    return TrainConfig.resolve(preset or 'quick', **given)
+    if base is not None and preset is not None:
+        raise ConfigError("--preset cannot be combined with --config (the file holds every value already); change single "
+                          "options instead")
+    caught = []
+    try:  # options without effect: one `note:` line each on stderr, also before an error about another option
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always', UserWarning)
+            cfg = TrainConfig.resolve(base=base, **given) if base is not None else TrainConfig.resolve(preset or 'quick', **given)
+    finally:
+        for w in caught:
+            if issubclass(w.category, UserWarning): print(f"note: {w.message}", file=sys.stderr)
+            else: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return cfg
