@@ -231,12 +231,12 @@ def _resolve(cls, preset:str='quick', # a key of `PRESETS`
         changed = {k for k, v in given.items() if getattr(base, k, v) != v}
         cfg = replace(base, **{k: None for k, deps in (('margin', {'loss', 'data'}), ('w2', {'loss', 'data', 'adversary', 'disc'}))
                                if changed & deps and k not in given})
+    if not given.get('adversary', cfg.adversary):  # an adversary's options without it: not applied, and said so
+        unused = {k: given.pop(k) for k in ('disc', 'w2') if k in given}
+        if unused: warnings.warn(f"{' and '.join(f'{flag(k)} {v}' for k, v in unused.items())} ignored: no camera "
+                                 "adversary (nor erasure) without --adversary", UserWarning)
     cfg = replace(cfg, **given)
-    if not cfg.adversary:
-        unused = [k for k in ('disc', 'w2') if k in given]
-        if unused: warnings.warn(f"{' and '.join(f'{flag(k)} {given[k]}' for k in unused)} ignored: no camera adversary "
-                                 "(nor erasure) without --adversary", UserWarning)
-        cfg = replace(cfg, w2=None, **{k: (base or cls(**PRESETS[preset])).disc for k in ('disc',) if k in given})
+    if not cfg.adversary: cfg = replace(cfg, w2=None)
     for k in ('size', 'milestones'):
         if isinstance(getattr(cfg, k), list): cfg = replace(cfg, **{k: tuple(getattr(cfg, k))})
     known = cfg.loss in LOSSES and cfg.disc in CAMERA_RECIPES  # else `check` names the bad option
