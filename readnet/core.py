@@ -15,7 +15,8 @@ from fastai.callback.core import Callback
 
 # %% auto #0
 __all__ = ['ReIDDataError', 'set_seed', 'atomic_path', 'write_text_atomic', 'save_figure', 'save_atomic', 'pick_device',
-           'cpu_flags', 'cpu_bf16_supported', 'resolve_bf16', 'to_channels_last', 'CPUMixedPrecision']
+           'cpu_flags', 'cpu_bf16_supported', 'resolve_bf16', 'conv_output_size', 'keep_thin_convs_fp32',
+           'to_channels_last', 'CPUMixedPrecision']
 
 # %% ../nbs/00_core.ipynb #b8d0d1cb
 class ReIDDataError(ValueError):
@@ -109,6 +110,31 @@ def resolve_bf16(bf16:bool|None, # True/False force it; None = auto
     if device.type == 'cuda': return torch.cuda.is_bf16_supported()
     return cpu_bf16_supported()
 
+# %% ../nbs/00_core.ipynb #131137da
+def conv_output_size(conv:torch.nn.Conv2d, # a 2-D convolution
+                     size:tuple[int, int], # the input's height and width
+                    ) -> tuple[int, int]:
+    "Height and width of `conv`'s output for an input of `size` (torch's formula, string paddings included)."
+    if conv.padding == 'same': return tuple(size)
+    pad = (0, 0) if conv.padding == 'valid' else conv.padding
+    return tuple((n + 2 * p - d * (k - 1) - 1) // s + 1
+                 for n, k, s, p, d in zip(size, conv.kernel_size, conv.stride, pad, conv.dilation))
+
+# %% ../nbs/00_core.ipynb #3f0ec08b
+def _thin_fp32_forward(self, x):
+    "`Conv2d.forward`, in float32 and outside autocast when the output is one pixel high or wide."
+    if 1 not in conv_output_size(self, x.shape[-2:]): return type(self).forward(self, x)
+    with torch.autocast(x.device.type, enabled=False): return type(self).forward(self, x.float())
+
+def keep_thin_convs_fp32(model:torch.nn.Module, # the model whose `Conv2d` layers to guard
+                        ):
+    "Make `model`'s convolutions run in float32 when their output is one pixel high or wide; returns the undo function."
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d) and 'forward' not in vars(m)]
+    for m in convs: m.forward = _thin_fp32_forward.__get__(m)
+    def undo():
+        for m in convs: vars(m).pop('forward', None)
+    return undo
+
 # %% ../nbs/00_core.ipynb #cb452288
 def to_channels_last(model:torch.nn.Module) -> torch.nn.Module:
     "Move `model`'s 4-D weights to channels_last in place (same Parameter objects) and return it."
@@ -120,10 +146,12 @@ class CPUMixedPrecision(Callback):
     def __init__(self,
                  bf16:bool|None=None, # None = auto (only where the CPU has native bf16)
                  channels_last:bool=True, # convert model and images to channels_last
-                ): self.bf16_arg, self.channels_last, self._ctx = bf16, channels_last, None
+                ): self.bf16_arg, self.channels_last, self._ctx, self._undo = bf16, channels_last, None, None
     def before_fit(self):
-        self.bf16 = resolve_bf16(self.bf16_arg, getattr(self.dls, 'device', 'cpu') or 'cpu')
+        device = torch.device(getattr(self.dls, 'device', 'cpu') or 'cpu')
+        self.bf16 = resolve_bf16(self.bf16_arg, device)
         if self.channels_last: to_channels_last(self.model)
+        if self.bf16 and device.type == 'cpu': self._undo = keep_thin_convs_fp32(self.model)  # a CPU kernel bug, above
     def before_batch(self):
         if self.channels_last:
             self.learn.xb = tuple(x.contiguous(memory_format=torch.channels_last) if torch.is_tensor(x) and x.dim() == 4
@@ -139,4 +167,6 @@ class CPUMixedPrecision(Callback):
         self.learn.pred = self.pred.float() if torch.is_tensor(self.pred) else tuple(p.float() for p in self.pred)
     def after_batch(self): self._leave()
     def after_cancel_batch(self): self._leave()
-    def after_fit(self): self._leave()
+    def after_fit(self):
+        self._leave()
+        if self._undo is not None: self._undo(); self._undo = None

@@ -25,8 +25,8 @@ from .erasure import camera_callback
 from .compile import TorchCompile
 
 # %% auto #0
-__all__ = ['LOSS_CLASSES', 'SchedStep', 'SkipValidation', 'TrainingDiverged', 'StopOnNaN', 'SamplerEpoch', 'EpochLines',
-           'make_loss', 'torch_adam', 'learner_callbacks', 'readnet_learner']
+__all__ = ['LOSS_CLASSES', 'SchedStep', 'SkipValidation', 'TrainingDiverged', 'running_stats', 'StopOnNaN', 'SamplerEpoch',
+           'EpochLines', 'make_loss', 'torch_adam', 'learner_callbacks', 'readnet_learner']
 
 # %% ../nbs/08a_train.ipynb #827ad022
 def SchedStep(lr:float, # the starting learning rate
@@ -56,15 +56,26 @@ class SkipValidation(Callback):
 
 # %% ../nbs/08a_train.ipynb #fbda2b90
 class TrainingDiverged(RuntimeError):
-    "The loss became NaN or infinite; the message names the epoch and batch."
+    "The loss or the network's running statistics became NaN or infinite; the message names the epoch and batch."
+
+def running_stats(model:torch.nn.Module) -> dict[str, torch.Tensor]:
+    "The running means and variances of `model`'s BatchNorm layers, by layer name."
+    return {f'{n}.{k}': getattr(m, k) for n, m in model.named_modules()
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.track_running_stats for k in ('running_mean', 'running_var')}
 
 class StopOnNaN(Callback):
-    "Stop training with `TrainingDiverged` naming the epoch and batch as soon as the loss is not finite."
+    "Stop training with `TrainingDiverged` naming the epoch and batch as soon as the loss or a BatchNorm statistic is not finite."
     order = -5
+    def before_fit(self): self.stats = running_stats(self.model)
     def after_loss(self):
         if self.training and not torch.isfinite(self.learn.loss_grad.detach()).all():
             raise TrainingDiverged(f"loss is {self.learn.loss_grad.item()} at epoch {self.epoch} batch {self.iter}: "
                                    "training diverged (lower the learning rate, or check the data)")
+    def after_step(self):  # one reduction over all statistics; names are looked up only when one went wrong
+        if not self.stats or torch.stack([torch.isfinite(t).all() for t in self.stats.values()]).all(): return
+        bad = [n for n, t in self.stats.items() if not torch.isfinite(t).all()]
+        raise TrainingDiverged(f"{bad[0]} is not finite after epoch {self.epoch} batch {self.iter} ({len(bad)} running "
+                               "statistics in all): the forward pass computed NaN/inf (try --bf16 off, and report the CPU)")
 
 # %% ../nbs/08a_train.ipynb #8a0080cb
 class SamplerEpoch(Callback):
