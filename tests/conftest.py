@@ -37,6 +37,22 @@ def tiny_config(root, **overrides):
     from readnet.config import TrainConfig
     return TrainConfig.resolve(root=str(root), P=4, K=2, size=(64, 32), num_workers=0, **overrides)
 
+REF_ARGS = [*TINY_TRAIN, '--epochs', '2', '--adversary']  # the reference run: ATL + the paper's ACN, seed 0
+
+@pytest.fixture(scope='session')
+def ref_run(tiny_synth, tmp_path_factory):
+    """The reference run, trained once per session by the console script (`readnet train REF_ARGS`): its directory and
+    the finished process. Tests that only read a run use it; a test that writes into a run works on a copy."""
+    run = tmp_path_factory.mktemp('ref') / 'run'
+    r = run_cli('train', *REF_ARGS, '--root', tiny_synth, '--out', run)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return run, r
+
+def copy_run(run, dst):
+    "A copy of the run directory `run` at `dst`, to write into."
+    import shutil
+    return Path(shutil.copytree(run, dst))
+
 @pytest.fixture(scope='session')
 def tiny_synth(tmp_path_factory):
     "A tiny synthetic dataset (generated once per test session)."

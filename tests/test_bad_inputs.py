@@ -128,7 +128,7 @@ def small_disk(tmp_path):
 
 def test_full_disk(tiny_synth, small_disk):
     out = small_disk / 'run'
-    r = run_cli('train', *TINY_TRAIN, '--root', tiny_synth, '--out', out, '--epochs', '1')
+    r = run_main('train', *TINY_TRAIN, '--root', tiny_synth, '--out', out, '--epochs', '1')
     expect_one_line_error(r, 'checkpoint/epoch-0000.pth', 'No space left on device')
     no_partial_output(out)
 

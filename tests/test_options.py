@@ -58,10 +58,8 @@ def test_argparse_type_errors_name_the_option(tmp_path):
     r = run_main('train', '--epochs', 'ten', '--out', tmp_path / 'run')
     assert r.returncode == 2 and "argument --epochs: invalid int value: 'ten'" in r.stderr
 
-def test_config_replays_a_run_and_python_m_readnet_works(tiny_synth, tmp_path):
-    a, b = tmp_path / 'a', tmp_path / 'b'
-    r = run_cli('train', *TINY_TRAIN, '--root', tiny_synth, '--out', a, '--epochs', '2', '--adversary', '--seed', '5')
-    assert r.returncode == 0, r.stderr[-3000:]
+def test_config_replays_a_run_and_python_m_readnet_works(ref_run, tmp_path):
+    a, b = ref_run[0], tmp_path / 'b'
     r = subprocess.run([sys.executable, '-m', 'readnet', 'train', '--config', a / 'config.json', '--out', b],
                        capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]

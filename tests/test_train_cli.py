@@ -2,7 +2,7 @@
 import csv, json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest, torch
-from conftest import BIN, run_cli, run_main, TINY_TRAIN, tiny_config
+from conftest import BIN, run_cli, run_main, TINY_TRAIN, REF_ARGS, tiny_config, copy_run
 
 def train(tiny_synth, out, *extra):
     return run_cli('train', *TINY_TRAIN, '--root', tiny_synth, '--out', out, *extra)
@@ -11,10 +11,9 @@ def rows(run): return list(csv.DictReader(open(Path(run) / 'metrics.csv')))
 
 def hidden_files(run): return [f for f in Path(run).rglob('*') if f.name.startswith('.')]
 
-def test_train_writes_a_complete_run_directory(tiny_synth, tmp_path):
-    r = train(tiny_synth, tmp_path / 'run', '--epochs', '2', '--adversary')
-    assert r.returncode == 0, r.stderr[-3000:]
-    run = tmp_path / 'run'
+def test_train_writes_a_complete_run_directory(ref_run, tmp_path):
+    "The reference run (the console script, `--epochs 2 --adversary`): every file, the log, and eval reproducing it."
+    run, r = ref_run
     for f in ('config.json', 'metrics.csv', 'final.json', 'model.pth', 'checkpoint/state.pth', 'checkpoint/epoch-0001.pth',
               'loss.png', 'cmc.png', 'ranked.png'): assert (run / f).exists(), f
     assert sorted(p.name for p in (run / 'checkpoint').iterdir()) == ['epoch-0001.pth', 'state.pth']  # only the last epoch's
@@ -34,22 +33,24 @@ def test_train_writes_a_complete_run_directory(tiny_synth, tmp_path):
     assert [t[0] for t in table] == ['epoch', '0', '1'], r.stdout
     assert len(table[1]) == len(table[0]) and 'train_loss' in table[0] and 'mAP' in table[0]
     # eval of the saved run reproduces the final numbers; re-ranking gives its own file
-    e = run_main('eval', '--run', run)  # in this process: the console script ran the training above
+    run = copy_run(run, tmp_path / 'run')  # eval writes into the run
+    e = run_main('eval', '--run', run)  # in this process: the console script ran the training
     assert e.returncode == 0, e.stderr[-3000:]
     assert abs(json.loads((run / 'eval.json').read_text())['mAP'] - final['mAP']) < 1e-6
     e = run_main('eval', '--run', run, '--rerank')
     assert e.returncode == 0, e.stderr[-3000:]
     assert json.loads((run / 'eval-rerank.json').read_text())['rerank'] is True
 
-def test_same_command_twice_gives_identical_results(tiny_synth, tmp_path):
-    for name in ('a', 'b'):
-        r = train(tiny_synth, tmp_path / name, '--epochs', '2', '--adversary', '--seed', '3')
-        assert r.returncode == 0, r.stderr[-3000:]
-    assert (tmp_path / 'a' / 'metrics.csv').read_text() == (tmp_path / 'b' / 'metrics.csv').read_text()
-    fa, fb = (json.loads((tmp_path / n / 'final.json').read_text()) for n in 'ab')
+def test_same_command_twice_gives_identical_results(ref_run, tiny_synth, tmp_path):
+    "The reference run's command again (in this process this time): the same bytes, the wall-clock time apart."
+    a, b = ref_run[0], tmp_path / 'b'
+    r = run_main('train', *REF_ARGS, '--root', tiny_synth, '--out', b)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (a / 'metrics.csv').read_text() == (b / 'metrics.csv').read_text()
+    fa, fb = (json.loads((d / 'final.json').read_text()) for d in (a, b))
     fa.pop('train_time_s'), fb.pop('train_time_s')  # wall-clock time is the one field allowed to differ
     assert fa == fb
-    wa, wb = (torch.load(tmp_path / n / 'model.pth') for n in 'ab')
+    wa, wb = (torch.load(d / 'model.pth') for d in (a, b))
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
 
 def test_erase_trains_as_without_and_its_projection_travels_with_the_model(tiny_synth, tmp_path):
@@ -71,11 +72,12 @@ def test_erase_trains_as_without_and_its_projection_travels_with_the_model(tiny_
     assert abs(json.loads((tmp_path / 'erase' / 'eval.json').read_text())['mAP'] - erased['mAP']) < 1e-6
 
 @pytest.mark.parametrize('disc', ['paper', 'linear-memory'])  # D's random stream; the memory of past features
-def test_resume_continues_exactly(tiny_synth, tmp_path, disc):
+def test_resume_continues_exactly(ref_run, tiny_synth, tmp_path, disc):
     "2 epochs straight == 1 epoch, interrupted, then --resume for the second: the adversary's state is restored too."
     from fastai.callback.core import Callback, CancelFitException
     from readnet.run import train_run
     from readnet.checkpoint import read_checkpoint
+    from readnet.config import TrainConfig
     cfg = tiny_config(tiny_synth, epochs=2, eval_every=1, adversary=True, disc=disc)
     class StopAfterFirstEpoch(Callback):
         order = 99  # after RunCheckpoint wrote the checkpoint
@@ -83,16 +85,33 @@ def test_resume_continues_exactly(tiny_synth, tmp_path, disc):
     with pytest.raises(KeyboardInterrupt): train_run(cfg, tmp_path / 'cut', cbs=[StopAfterFirstEpoch()], plots=False)
     assert read_checkpoint(tmp_path / 'cut')['epoch'] == 0
     assert not (tmp_path / 'cut' / 'final.json').exists()
-    r = run_cli('train', '--resume', tmp_path / 'cut')
+    r = run_main('train', '--resume', tmp_path / 'cut')
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'resuming' in r.stdout
-    train_run(cfg, tmp_path / 'straight', plots=False)
-    a, b = rows(tmp_path / 'straight'), rows(tmp_path / 'cut')
+    if disc == 'paper':  # the reference run is this configuration: it is the run straight through
+        straight = ref_run[0]
+        assert json.loads((straight / 'config.json').read_text()) == json.loads((tmp_path / 'cut' / 'config.json').read_text())
+    else: train_run(cfg, straight := tmp_path / 'straight', plots=False)
+    a, b = rows(straight), rows(tmp_path / 'cut')
     assert len(a) == len(b) == 2
     for ra, rb in zip(a, b):
         for k in ra: assert ra[k] == rb[k] or abs(float(ra[k]) - float(rb[k])) <= 1e-6, (k, ra[k], rb[k])
-    wa, wb = (torch.load(tmp_path / n / 'model.pth') for n in ('straight', 'cut'))
+    wa, wb = (torch.load(d / 'model.pth') for d in (straight, tmp_path / 'cut'))
     assert all(torch.allclose(wa[k].float(), wb[k].float(), atol=1e-6) for k in wa)
+
+def test_adversary_trains_finite_under_forced_bf16(tiny_synth, tmp_path):
+    """Issue 26's reproduction, with bf16 forced so it runs on every CPU (emulated, slow, on AVX2-only ones): the
+    paper's adversary at 64x32, where ResNet's layer4 is one pixel wide; on an AMX Xeon this stopped with
+    'loss is nan at epoch 0 batch 1'. Every logged number and every BatchNorm statistic stays finite."""
+    import math
+    from readnet.run import train_run
+    final = train_run(tiny_config(tiny_synth, epochs=2, eval_every=1, adversary=True, seed=3, bf16='on'), tmp_path / 'run', plots=False)
+    assert json.loads((tmp_path / 'run' / 'config.json').read_text())['bf16'] == 'on'
+    assert all(math.isfinite(float(v)) for row in rows(tmp_path / 'run') for k, v in row.items() if v not in ('', None) and k != 'time')
+    assert math.isfinite(final['mAP']) and math.isfinite(final['camera_probe_acc'])
+    state = torch.load(tmp_path / 'run' / 'model.pth')
+    stats = [k for k in state if k.endswith(('running_mean', 'running_var'))]
+    assert stats and all(torch.isfinite(state[k]).all() for k in stats)
 
 @pytest.mark.parametrize('sig', [signal.SIGTERM, signal.SIGINT])
 def test_signal_mid_epoch_leaves_a_resumable_run(tiny_synth, tmp_path, sig):
@@ -119,14 +138,14 @@ def test_signal_mid_epoch_leaves_a_resumable_run(tiny_synth, tmp_path, sig):
     saved = metric_rows(state['names'], state['values'])
     assert state['epoch'] <= len(logged) <= state['epoch'] + 1 and logged == saved[:len(logged)]
 
-def test_out_holding_a_different_run_is_refused(tiny_synth, tmp_path):
-    assert train(tiny_synth, tmp_path / 'run', '--epochs', '1').returncode == 0
-    r = run_main('train', *TINY_TRAIN, '--root', tiny_synth, '--out', tmp_path / 'run', '--epochs', '1', '--loss', 'triplet')
+def test_out_holding_a_different_run_is_refused(ref_run, tiny_synth, tmp_path):
+    run = copy_run(ref_run[0], tmp_path / 'run')
+    r = run_main('train', *TINY_TRAIN, '--root', tiny_synth, '--out', run, '--epochs', '1', '--loss', 'triplet')
     assert r.returncode == 2 and 'already holds a different run' in r.stderr and 'loss' in r.stderr
-    assert json.loads((tmp_path / 'run' / 'config.json').read_text())['loss'] == 'atl'  # untouched
-    r = train(tiny_synth, tmp_path / 'run', '--epochs', '1', '--loss', 'triplet', '--force')
+    assert json.loads((run / 'config.json').read_text())['loss'] == 'atl'  # untouched
+    r = run_main('train', *TINY_TRAIN, '--root', tiny_synth, '--out', run, '--epochs', '1', '--loss', 'triplet', '--force')
     assert r.returncode == 0, r.stderr[-3000:]
-    assert json.loads((tmp_path / 'run' / 'config.json').read_text())['loss'] == 'triplet'
+    assert json.loads((run / 'config.json').read_text())['loss'] == 'triplet'
 
 def test_unknown_choice_is_rejected_by_the_parser(tmp_path):
     r = run_main('train', '--out', tmp_path / 'x', '--loss', 'softmax')
