@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock setup.py settings.ini 
 NOTEBOOKS := $(filter-out nbs/index.ipynb,$(sort $(wildcard nbs/[0-9]*.ipynb)))
 PIP_QUIET := grep -v -e 'is ignored: it is neither a file nor a directory' || true
 
-.PHONY: setup lock run test check-sync nbtest pytest export docs readme bench clean
+.PHONY: setup lock run test info check-sync nbtest pytest export docs readme bench clean
 
 setup: $(STAMP)
 
@@ -23,16 +23,22 @@ run: setup
 	$(BIN)/readnet info
 	$(BIN)/readnet train --data synthetic --loss atl --adversary --disc erase --preset quick --out runs/main --force
 
-test: setup check-sync nbtest pytest
+test: setup info check-sync nbtest pytest
+
+# first in `make test`: the CPU, its bf16-relevant flags and readnet's bf16 decision (tolerances must hold on every kind)
+info: setup
+	$(BIN)/readnet info
 
 check-sync: setup
 	BIN=$(BIN) bash tools/check_sync.sh
 
+# two workers on two cores, one thread each (two threads each would oversubscribe the cores)
 nbtest: setup check-sync
-	$(BIN)/nbdev_test --n_workers 2 --timing
+	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --timing
 
+# two pytest-xdist workers (one thread each: tests/conftest.py); a file's tests share a worker and its fixtures
 pytest: setup check-sync
-	$(BIN)/python -m pytest tests -q
+	$(BIN)/python -m pytest tests -q -n 2 --dist loadfile
 
 export: setup
 	$(BIN)/nbdev_clean

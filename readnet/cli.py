@@ -22,7 +22,7 @@ from .search import search_cli
 from .figure1 import figure1
 
 # %% auto #0
-__all__ = ['CLIError', 'add_function', 'train_cmd', 'experiments_cmd', 'study_cmd', 'info', 'build_parser', 'main']
+__all__ = ['BF16_FLAGS', 'CLIError', 'add_function', 'train_cmd', 'experiments_cmd', 'study_cmd', 'info', 'build_parser', 'main']
 
 # %% ../nbs/11_cli.ipynb #b3d7e814
 class CLIError(Exception):
@@ -168,14 +168,24 @@ def _shard(text:str|None) -> tuple|None:
     return i, n
 
 # %% ../nbs/11_cli.ipynb #20b7e1f0
+BF16_FLAGS = ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16')  # the CPU flags that decide how bf16 runs (00_core)
+
+def _cpu_model() -> str:
+    "The CPU's model name from /proc/cpuinfo, else the platform's processor string."
+    import platform
+    try: return next(l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('model name'))
+    except (OSError, StopIteration): return platform.processor() or platform.machine()
+
 def info() -> int:
-    "Print the library versions, the compute device and the fast path readnet would use."
+    "Print the library versions, the compute device, the CPU's bf16-relevant flags and the fast path readnet would use."
     import torch, fastai, platform
     from readnet import __version__
     dev = pick_device()
     print(f"readnet {__version__}  torch {torch.__version__}  fastai {fastai.__version__}  python {platform.python_version()}")
     print(f"device: {dev}" + (f" ({torch.cuda.get_device_name(dev)})" if dev.type == 'cuda' else
                               f" ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"))
+    flags = cpu_flags()
+    print(f"cpu: {_cpu_model()}  flags: {' '.join(f for f in BF16_FLAGS if f in flags) or 'none of ' + '/'.join(BF16_FLAGS)}")
     print(f"cpu capability: {torch.backends.cpu.get_cpu_capability()}  native bf16: {cpu_bf16_supported()}  "
           f"bf16 autocast by default: {resolve_bf16(None, dev)}")
     return 0

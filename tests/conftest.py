@@ -2,6 +2,9 @@ import os, sys, subprocess
 from pathlib import Path
 import pytest
 
+if os.environ.get('PYTEST_XDIST_WORKER'):  # `make test` runs pytest in 2 workers on 2 cores: one thread each, for
+    os.environ.setdefault('OMP_NUM_THREADS', '1')  # the tests' own torch and every interpreter they start
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # the venv running pytest also holds the console scripts
 
@@ -39,14 +42,29 @@ def tiny_config(root, **overrides):
 
 REF_ARGS = [*TINY_TRAIN, '--epochs', '2', '--adversary']  # the reference run: ATL + the paper's ACN, seed 0
 
+def shared(tmp_path_factory, name, make):
+    """`make(path)` once per test session, even with several pytest-xdist workers (xdist's recipe: a lock file in
+    the temporary folder the workers share); returns `path`. A failed `make` is retried by the next caller."""
+    from filelock import FileLock
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get('PYTEST_XDIST_WORKER'): root = root.parent
+    path, done = root / name, root / f'{name}.done'
+    with FileLock(str(root / f'{name}.lock')):
+        if not done.exists():
+            make(path)
+            done.touch()
+    return path
+
 @pytest.fixture(scope='session')
 def ref_run(tiny_synth, tmp_path_factory):
     """The reference run, trained once per session by the console script (`readnet train REF_ARGS`): its directory and
-    the finished process. Tests that only read a run use it; a test that writes into a run works on a copy."""
-    run = tmp_path_factory.mktemp('ref') / 'run'
-    r = run_cli('train', *REF_ARGS, '--root', tiny_synth, '--out', run)
-    assert r.returncode == 0, r.stderr[-3000:]
-    return run, r
+    the console's output. Tests that only read a run use it; a test that writes into a run works on a copy."""
+    def make(folder):
+        r = run_cli('train', *REF_ARGS, '--root', tiny_synth, '--out', folder / 'run')
+        assert r.returncode == 0, r.stderr[-3000:]
+        (folder / 'stdout.txt').write_text(r.stdout)
+    folder = shared(tmp_path_factory, 'ref', make)
+    return folder / 'run', subprocess.CompletedProcess(['readnet', 'train'], 0, (folder / 'stdout.txt').read_text(), '')
 
 def copy_run(run, dst):
     "A copy of the run directory `run` at `dst`, to write into."
@@ -57,4 +75,4 @@ def copy_run(run, dst):
 def tiny_synth(tmp_path_factory):
     "A tiny synthetic dataset (generated once per test session)."
     from readnet.synth import make_synthetic_reid
-    return make_synthetic_reid(tmp_path_factory.mktemp('data') / 'synthetic', **TINY)
+    return shared(tmp_path_factory, 'data', lambda path: make_synthetic_reid(path / 'synthetic', **TINY)) / 'synthetic'

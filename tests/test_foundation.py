@@ -21,6 +21,9 @@ def test_info_runs():
     r = run_cli('info')
     assert r.returncode == 0, r.stderr
     assert 'cpu capability' in r.stdout and readnet.__version__ in r.stdout
+    from readnet.core import cpu_flags
+    listed = next(l for l in r.stdout.splitlines() if l.startswith('cpu: ')).split('flags:')[1].split()
+    assert {f for f in ('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16') if f in listed} == {'avx2', 'avx512f', 'avx512_bf16', 'amx_bf16'} & cpu_flags()
 
 def _copy_project(dst: Path):
     for name in ('nbs', 'readnet', 'tools'): shutil.copytree(REPO / name, dst / name, ignore=shutil.ignore_patterns('__pycache__', '*.py', '.ipynb_checkpoints') if name == 'nbs' else shutil.ignore_patterns('__pycache__'))
