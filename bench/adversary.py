@@ -1,6 +1,6 @@
 """Cost of the adversarial camera network: per-batch training time with and without `CameraAdversary` (k=1).
 
-Also measured, for information: the `strong` discriminator recipe (`readnet.adversary.DISCRIMINATORS`: k=5 steps at
+Also measured, for information: the `strong` discriminator recipe (`readnet.camera.adversary.DISCRIMINATORS`: k=5 steps at
 lr 1e-3 on standardised input), the one that measurably lowers the camera probe (nbs/06_adversary).
 
 Two fastai Learners train on the *same* pre-made P*K batches (random 128x64 images, P identities x K images, camera
@@ -20,10 +20,10 @@ from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
 from fastai.learner import Learner
 from readnet.core import set_seed
-from readnet.losses import TripletLoss
-from readnet.model import ReIDModel
-from readnet.adversary import CameraAdversary
-from readnet.adversary import DISCRIMINATORS
+from readnet.model.losses import TripletLoss
+from readnet.model.network import ReIDModel
+from readnet.camera.adversary import CameraAdversary
+from readnet.camera.adversary import DISCRIMINATORS
 
 def cpu_name():
     try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))

@@ -1,9 +1,9 @@
 """Is the input pipeline fast enough? Loader images/s next to ResNet-50 training images/s. Goal: ratio >= 3.
 
-Loader: `readnet.sampler.pk_dataloaders` over a small synthetic Market-style set (JPEG 128x64, written once into a
-temp dir by `readnet.synth.make_synthetic_reid`): JPEG decode + Resize(128x64) + collate in 2 worker processes, then
+Loader: `readnet.data.sampler.pk_dataloaders` over a small synthetic Market-style set (JPEG 128x64, written once into a
+temp dir by `readnet.data.synth.make_synthetic_reid`): JPEG decode + Resize(128x64) + collate in 2 worker processes, then
 horizontal flip + ImageNet normalisation on the batch, one full P x K epoch per measurement (worker start-up
-included, as in training). Model: `readnet.model.ReIDModel('resnet50')` training steps (forward, batch-hard triplet
+included, as in training). Model: `readnet.model.network.ReIDModel('resnet50')` training steps (forward, batch-hard triplet
 loss in fp32, backward, Adam) on random batches of the same shape, in the fastest mode this CPU supports: bf16
 autocast + channels_last where `readnet.core.cpu_bf16_supported()`, else fp32 + channels_last (as
 `CPUMixedPrecision` does in training). Loader and model alternate in one process (machines here drift up to 4x in
@@ -15,11 +15,11 @@ import argparse, platform, statistics, tempfile, time
 from pathlib import Path
 import torch
 from readnet.core import cpu_bf16_supported, set_seed, to_channels_last
-from readnet.data import read_market1501
-from readnet.losses import TripletLoss
-from readnet.model import ReIDModel
-from readnet.sampler import pk_dataloaders
-from readnet.synth import make_synthetic_reid
+from readnet.data.readers import read_market1501
+from readnet.model.losses import TripletLoss
+from readnet.model.network import ReIDModel
+from readnet.data.sampler import pk_dataloaders
+from readnet.data.synth import make_synthetic_reid
 
 def cpu_name():
     try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))

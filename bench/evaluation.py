@@ -1,8 +1,8 @@
-"""Benchmark readnet.evaluation (run: .venv/bin/python bench/evaluation.py
+"""Benchmark readnet.evaluation.metrics (run: .venv/bin/python bench/evaluation.py
 [--with-official] [--skip-market] [--skip-msmt] [--skip-rerank]).
 
 Prints, side by side in one run:
-  * a per-query loop reference (bench/eval_reference.py) vs `evaluate_rank` on a random Market-1501-size matrix
+  * a per-query loop reference (`readnet.test_utils.eval_market_loop`) vs `evaluate_rank` on a random Market-1501-size matrix
     (3,368 x 15,913, 751 ids, 6 cameras): times and ratio (goal >= 20x), and numpy's plain `argsort` of the same
     matrix (goal: `evaluate_rank` within 2x of it);
   * peak RSS of `evaluate_features` at MSMT17 size (11,659 x 82,161, 2048-d random features; goal <= 1.5 GB) and of
@@ -14,8 +14,6 @@ import sys, time, subprocess, platform, warnings
 from pathlib import Path
 import numpy as np, torch
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
 
 def cpu_name():
     try:
@@ -43,7 +41,7 @@ def peak_mb():  # VmHWM: peak RSS of this address space (fresh after exec; ru_ma
     except (OSError, StopIteration): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 '''
 CHILD_MSMT = PREAMBLE + r'''
-from readnet.evaluation import evaluate_features
+from readnet.evaluation.metrics import evaluate_features
 imports = peak_mb()
 torch.manual_seed(0); rng = np.random.default_rng(0)
 nq, ng, d, n_ids, n_cams = 11659, 82161, 2048, 3060, 15
@@ -58,7 +56,7 @@ print(f"peak_rss_mb={peak_mb():.0f} (after imports {imports:.0f}, "
       f"seconds={time.perf_counter() - t:.1f} mAP={mAP:.5f}")
 '''
 CHILD_RERANK = PREAMBLE + r'''
-from readnet.rerank import re_rank
+from readnet.evaluation.rerank import re_rank
 imports = peak_mb()
 torch.manual_seed(0)
 nq, ng, d = 5000, 20000, 512
@@ -77,8 +75,8 @@ def child(code):
     return r.stdout.strip().splitlines()[-1]
 
 def main(argv):
-    from readnet.evaluation import evaluate_rank
-    from eval_reference import eval_market_loop
+    from readnet.evaluation.metrics import evaluate_rank
+    from readnet.test_utils import eval_market_loop
     print(f"CPU: {cpu_name()}  torch capability {torch.backends.cpu.get_cpu_capability()}  "
           f"torch threads {torch.get_num_threads()}  numpy {np.__version__}  torch {torch.__version__}")
     if '--skip-market' in argv: return memory(argv)

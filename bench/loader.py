@@ -1,7 +1,7 @@
 """Loader images/s: batches gathered from the decoded cache vs decoded by PIL, the same batches, on this CPU. Goal >= 10x.
 
-Both are `readnet.sampler.pk_dataloaders` over one synthetic Market-style set (JPEG 128x64, written once into a temp
-dir by `readnet.synth.make_synthetic_reid`), P x K = 32 x 4, the same seed, so the same identities and images per
+Both are `readnet.data.sampler.pk_dataloaders` over one synthetic Market-style set (JPEG 128x64, written once into a temp
+dir by `readnet.data.synth.make_synthetic_reid`), P x K = 32 x 4, the same seed, so the same identities and images per
 batch (checked: the first epoch's batches compare equal, pixels included). Variants:
   pil-0     the PIL path in the main process (JPEG decode + fastai Resize + collate per item)
   pil-W     the PIL path with W worker processes (their start-up included, as in training)
@@ -19,9 +19,9 @@ from pathlib import Path
 import torch
 from fasttransform import Pipeline
 from readnet.core import set_seed
-from readnet.data import read_market1501
-from readnet.sampler import pk_dataloaders
-from readnet.synth import make_synthetic_reid
+from readnet.data.readers import read_market1501
+from readnet.data.sampler import pk_dataloaders
+from readnet.data.synth import make_synthetic_reid
 
 def cpu_name():
     try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))

@@ -1,4 +1,4 @@
-"""Does Figure 1 fit its budget? The training runs of `readnet.mnist.figure1` (2 losses x 3 seeds) in <= 5 minutes on a
+"""Does Figure 1 fit its budget? The training runs of `readnet.paper.mnist.figure1` (2 losses x 3 seeds) in <= 5 minutes on a
 2-core CPU, and the ATL margin selection (`choose_atl_margin`: 4 margins x 3 seeds) in <= 15 CPU-minutes.
 
 Times `train_embedding` (the exact training path of `figure1`: ResNet-18 on 1x28x28, 2-D embedding, mining="none",
@@ -14,8 +14,8 @@ cost: margins x seeds x (epochs x 3,200 images + embedding 4,000), against 900 C
 import argparse, platform, statistics, time
 import numpy as np
 import torch
-from readnet.losses import TripletLoss, AngularTripletLoss
-from readnet.mnist import ATL_MARGIN, load_mnist, train_embedding, embed
+from readnet.model.losses import TripletLoss, AngularTripletLoss
+from readnet.paper.mnist import ATL_MARGIN, load_mnist, train_embedding, embed
 
 def cpu_name():
     try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))

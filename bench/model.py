@@ -1,7 +1,7 @@
 """Training speed of the READNET extractor on this CPU (ResNet-50, 128x64 images, as the paper).
 
 Six variants train on the *same* pre-made batches: {fp32, channels_last, bf16+channels_last} x {a plain torch loop,
-a fastai `Learner` with `readnet.model.fast_path_callbacks`}. Each variant has its own copy of the model (same initial
+a fastai `Learner` with `readnet.model.network.fast_path_callbacks`}. Each variant has its own copy of the model (same initial
 weights) and the same optimizer (torch Adam, lr 2e-4, wrapped in fastai's `OptimWrapper` for the Learner), so the
 fastai/torch ratio measures the Learner's loop and callbacks only. The loss is a cheap stand-in (cross-entropy on the
 first P feature dimensions): its cost is negligible next to the ResNet.
@@ -26,7 +26,7 @@ from fastai.data.load import DataLoader
 from fastai.learner import Learner
 from fastai.optimizer import OptimWrapper
 from readnet.core import cpu_bf16_supported, set_seed
-from readnet.model import ReIDModel, fast_path_callbacks
+from readnet.model.network import ReIDModel, fast_path_callbacks
 
 PRECISIONS = {'fp32': dict(cl=False, bf16=False), 'channels_last': dict(cl=True, bf16=False),
               'bf16+channels_last': dict(cl=True, bf16=True)}

@@ -67,8 +67,8 @@ def main():
     ap.add_argument('--seed', type=int, default=0)
     args = ap.parse_args()
     import faiss
-    from readnet.index import GalleryIndex
-    from readnet.search import search_features
+    from readnet.search.index import GalleryIndex
+    from readnet.search.query import search_features
     torch.set_num_threads(args.threads); faiss.omp_set_num_threads(args.threads)
     print(f"CPU: {cpu_name()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; {args.threads} thread(s) for torch "
           f"{torch.__version__} and faiss {faiss.__version__}; gallery {args.n:,} x {args.d}, {args.queries:,} queries", flush=True)

@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parents[1]
 CHILD = """
 import json, sys, time, tempfile, shutil
 from pathlib import Path
-from readnet.synth import make_synthetic_reid, MARKER
+from readnet.data.synth import make_synthetic_reid, MARKER
 kw, tmp = json.loads(sys.argv[1]), Path(tempfile.mkdtemp())
 try:
     wall, cpu = time.perf_counter(), time.process_time()

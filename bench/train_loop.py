@@ -1,15 +1,15 @@
 """Does the training loop stay out of the way? The fastai loop with readnet's callbacks vs a plain torch loop.
 
-Both train ResNet-18 (`readnet.model.ReIDModel`, same initial weights) on the *same* pre-made P x K batches (random
+Both train ResNet-18 (`readnet.model.network.ReIDModel`, same initial weights) on the *same* pre-made P x K batches (random
 images, P identities x K images, camera ids, already on the device) with the Angular Triplet Loss, in the fast path
 of the device (`readnet.core.resolve_bf16`: channels_last, plus bf16 autocast on a GPU that has it or a CPU with
 native bf16):
   torch          a plain loop: channels_last input, forward, ATL, backward, torch.optim.Adam (L2 weight decay), zero_grad
-  fastai         `readnet.train.readnet_learner(loss='atl')` as training uses it: fastai's Adam, the fast-path callbacks,
+  fastai         `readnet.training.learner.readnet_learner(loss='atl')` as training uses it: fastai's Adam, the fast-path callbacks,
                  StopOnNaN, SkipValidation, SamplerEpoch, LossParts (evaluation removed, no progress bar)
   fastai+torchAdam  the same learner with torch.optim.Adam (through fastai's OptimWrapper): the loop without the
                  difference between the two Adam implementations
-With --compile, also `torch+compile` and `fastai+compile` (`readnet.compile.TorchCompile`, inductor): the first
+With --compile, also `torch+compile` and `fastai+compile` (`readnet.model.compile.TorchCompile`, inductor): the first
 (warm-up) round then includes the compilation, printed separately.
 
 Only the training batches are timed. Machines here drift by up to 4x within minutes, so the variants are interleaved
@@ -27,11 +27,11 @@ from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
 from fastai.optimizer import OptimWrapper
 from readnet.core import pick_device, resolve_bf16, set_seed, to_channels_last
-from readnet.evaluation import ReIDEvaluation
-from readnet.losses import AngularTripletLoss
-from readnet.model import ReIDModel
-from readnet.train import readnet_learner
-from readnet.compile import TorchCompile, compile_model
+from readnet.evaluation.metrics import ReIDEvaluation
+from readnet.model.losses import AngularTripletLoss
+from readnet.model.network import ReIDModel
+from readnet.training.learner import readnet_learner
+from readnet.model.compile import TorchCompile, compile_model
 
 LR, WD = 2e-4, 5e-4
 

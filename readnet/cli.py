@@ -8,18 +8,18 @@ import argparse, inspect, os, signal, sys, typing
 from pathlib import Path
 from fastcore.docments import docments
 from .core import *
-from .config import TrainConfig, ConfigError, DATASETS, add_config_options, config_from_args, given_options, parse_value
-from .data import MSMT17_VAL
-from .run import train_run, eval_run
-from .distributed import WorkersFailed
-from .experiments import TABLES, run_experiments, print_results
-from .study import METHODS, OWN_METHODS, KNOBS, knob_field, study_config, run_study
-from .synth import synth_cli
-from .summary import data_cli
-from .export import export_cli
-from .index import index_cli
-from .search import search_cli
-from .figure1 import figure1
+from .training.config import TrainConfig, ConfigError, DATASETS, add_config_options, config_from_args, given_options, parse_value
+from .data.readers import MSMT17_VAL
+from .training.run import train_run, eval_run
+from .training.distributed import WorkersFailed
+from .paper.experiments import TABLES, run_experiments, print_results
+from .paper.study import METHODS, OWN_METHODS, KNOBS, knob_field, study_config, run_study
+from .data.synth import synth_cli
+from .data.summary import data_cli
+from .search.export import export_cli
+from .search.index import index_cli
+from .search.query import search_cli
+from .paper.figure1 import figure1
 
 # %% auto #0
 __all__ = ['BF16_FLAGS', 'CLIError', 'add_function', 'train_cmd', 'experiments_cmd', 'study_cmd', 'info', 'build_parser', 'main']

@@ -37,7 +37,7 @@ TINY_TRAIN = ['--data', 'synthetic', '--P', '4', '--K', '2', '--size', '64', '32
 
 def tiny_config(root, **overrides):
     "The resolved configuration of the TINY_TRAIN sizes (P 4 x K 2, 64x32, ResNet-18, no workers) on `root`."
-    from readnet.config import TrainConfig
+    from readnet.training.config import TrainConfig
     return TrainConfig.resolve(root=str(root), P=4, K=2, size=(64, 32), num_workers=0, **overrides)
 
 REF_ARGS = [*TINY_TRAIN, '--epochs', '2', '--adversary']  # the reference run: ATL + the paper's ACN, seed 0
@@ -74,5 +74,5 @@ def copy_run(run, dst):
 @pytest.fixture(scope='session')
 def tiny_synth(tmp_path_factory):
     "A tiny synthetic dataset (generated once per test session)."
-    from readnet.synth import make_synthetic_reid
+    from readnet.data.synth import make_synthetic_reid
     return shared(tmp_path_factory, 'data', lambda path: make_synthetic_reid(path / 'synthetic', **TINY)) / 'synthetic'

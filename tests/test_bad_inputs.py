@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np, pytest, torch
 from fastcore.foundation import L
 from conftest import run_cli, run_main, TINY_TRAIN, tiny_config
-from readnet.checkpoint import read_checkpoint
+from readnet.training.checkpoint import read_checkpoint
 
 def market_args(root): return ['--data', 'market1501', '--root', root, *TINY_TRAIN[2:], '--epochs', '1']
 
@@ -79,7 +79,7 @@ def test_unreadable_image(market_copy, tmp_path):
     no_partial_output(out)
 
 def test_nan_features_into_evaluation():
-    from readnet.evaluation import evaluate_features
+    from readnet.evaluation.metrics import evaluate_features
     qf, gf = torch.randn(4, 8), torch.randn(10, 8)
     qf[1, 3] = float('nan')
     ids = np.arange(10) % 3
@@ -88,8 +88,8 @@ def test_nan_features_into_evaluation():
 
 def test_nan_loss_stops_with_epoch_and_batch_and_keeps_the_checkpoint(tiny_synth, tmp_path):
     from fastai.callback.core import Callback
-    from readnet.train import TrainingDiverged
-    from readnet.run import train_run
+    from readnet.training.learner import TrainingDiverged
+    from readnet.training.run import train_run
     class PoisonSecondEpoch(Callback):
         order = -6  # just before the NaN guard looks at the loss
         def after_loss(self):
@@ -136,7 +136,7 @@ def test_full_disk(tiny_synth, small_disk):
 def test_checkpoint_holding_a_pickled_object_is_refused(tiny_synth, tmp_path, which):
     "Checkpoints load with weights_only=True: a file from elsewhere that carries a pickled object cannot run code."
     import argparse
-    from readnet.checkpoint import CHECKPOINT
+    from readnet.training.checkpoint import CHECKPOINT
     run = tmp_path / 'run'
     tiny_config(tiny_synth, epochs=2).to_json(run / 'config.json')
     (run / CHECKPOINT).mkdir()

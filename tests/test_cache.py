@@ -7,9 +7,10 @@ from unittest import mock
 import numpy as np
 import pytest
 import torch
-from readnet.cache import CachedDL, ImageCache
+from readnet.data.cache import CachedDL, ImageCache
 from readnet.core import ReIDDataError, set_seed
-from readnet.sampler import tiny_reid_table, pk_dataloaders
+from readnet.data.sampler import pk_dataloaders
+from readnet.test_utils import tiny_reid_table
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA GPU')
 
@@ -21,7 +22,7 @@ def tiny(tmp_path_factory):
 
 def _train(dls, epochs=2):
     "Recorder values of a short seeded ATL run of ResNet-18 on `dls`."
-    from readnet.train import readnet_learner
+    from readnet.training.learner import readnet_learner
     set_seed(0)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # one thread: steadier (and on a busy 2-core machine ~5x faster) than two
@@ -76,7 +77,8 @@ def test_cache_pickles_as_its_path_and_workers_gather_the_same_batches(tiny):
 WORKER = textwrap.dedent('''
     import json, os, sys
     import torch, torch.distributed as dist
-    from readnet.sampler import tiny_reid_table, pk_dataloaders
+    from readnet.data.sampler import pk_dataloaders
+    from readnet.test_utils import tiny_reid_table
     data, croot, out = sys.argv[1:4]
     dist.init_process_group('gloo')
     rank = dist.get_rank()
@@ -127,7 +129,7 @@ def test_cuda_batches_are_the_cpu_batches_and_copy_without_syncing(tiny):
 
 @needs_cuda
 def test_loss_parts_accumulate_without_syncing():
-    from readnet.losses import LossParts
+    from readnet.model.losses import LossParts
     parts = LossParts(mock.Mock(part_names=('emb', 'active'), parts={}))
     parts.learn = SimpleNamespace(training=True, yb=(torch.zeros(8, device="cuda"),))
     parts.before_epoch()

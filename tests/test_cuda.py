@@ -5,7 +5,7 @@ from conftest import tiny_config
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA GPU')
 
 def build(tiny_synth, tmp_path, **over):
-    from readnet.run import build_run
+    from readnet.training.run import build_run
     return build_run(tiny_config(tiny_synth, epochs=2, eval_every=0, **over), tmp_path / 'run')
 
 @pytest.mark.parametrize('disc', ['paper', 'linear-memory'])
@@ -22,7 +22,7 @@ def test_learner_trains_on_the_gpu_with_fastai_mixed_precision(tiny_synth, tmp_p
     assert conv.is_contiguous(memory_format=torch.channels_last)
     assert torch.isfinite(torch.tensor(learn.recorder.values[-1][0]))  # training loss
     if disc == 'linear-memory':  # the memory of past batches lives on the GPU, in float32
-        from readnet.linear_adversary import LinearCameraAdversary
+        from readnet.research.linear_adversary import LinearCameraAdversary
         adv = next(cb for cb in learn.cbs if isinstance(cb, LinearCameraAdversary))
         assert adv._memory and all(t.is_cuda for batch in adv._memory for t in batch)
         assert adv._memory[0][0].dtype == torch.float32

@@ -5,7 +5,7 @@ from conftest import run_cli
 
 def test_experiments_table_and_resume(tiny_synth, tmp_path):
     out = tmp_path / 'table2'
-    from readnet.experiments import run_experiments
+    from readnet.paper.experiments import run_experiments
     from conftest import tiny_config
     base = tiny_config(tiny_synth, epochs=1)
     runs = run_experiments(2, base, seeds=2, methods=['Basel', 'ATL+ACN'], out=out)

@@ -3,11 +3,11 @@ import io, json, os, shutil, tarfile, zipfile
 from pathlib import Path
 import pandas as pd
 import pytest
-from readnet import locate
+from readnet.data import locate
 from readnet.core import ReIDDataError
-from readnet.data import get_dataset
-from readnet.locate import locate_dataset, extract_archive, archive_listing, ARCHIVE_STAMP
-from readnet.fixtures import market1501_fixture, dukemtmc_fixture, cuhk03_fixture, msmt17_fixture, pack_fixture
+from readnet.data.readers import get_dataset
+from readnet.data.locate import locate_dataset, extract_archive, archive_listing, ARCHIVE_STAMP
+from readnet.test_utils import market1501_fixture, dukemtmc_fixture, cuhk03_fixture, msmt17_fixture, pack_fixture
 from conftest import run_main
 
 @pytest.fixture

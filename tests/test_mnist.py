@@ -1,11 +1,11 @@
-"Figure 1 pipeline (readnet.mnist, readnet.figure1): a bad `mnist_path` fails clearly; a tiny run writes every output."
+"Figure 1 pipeline (readnet.paper.mnist, readnet.paper.figure1): a bad `mnist_path` fails clearly; a tiny run writes every output."
 import json
 import numpy as np
 import pytest
 from readnet.core import ReIDDataError
-from readnet import mnist, figure1 as figure1_mod
-from readnet.mnist import write_idx, read_idx, write_fake_mnist
-from readnet.figure1 import figure1
+from readnet.paper import mnist, figure1 as figure1_mod
+from readnet.paper.mnist import write_idx, read_idx, write_fake_mnist
+from readnet.paper.figure1 import figure1
 
 def _fake_mnist(folder, gz=True):
     "A small MNIST (96 training, 40 test digits) in torchvision's MNIST/raw layout under `folder`."

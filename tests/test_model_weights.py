@@ -1,9 +1,9 @@
-"Loading pretrained weights into `readnet.model.ReIDModel` from files on disk: wrong depths, fastai checkpoints, no downloads."
+"Loading pretrained weights into `readnet.model.network.ReIDModel` from files on disk: wrong depths, fastai checkpoints, no downloads."
 import itertools, urllib.request
 import pytest, torch
 import torch.nn.functional as F
 from torchvision.models import resnet
-from readnet.model import ReIDModel
+from readnet.model.network import ReIDModel
 
 ARCHS = ['resnet18', 'resnet34', 'resnet50']
 

@@ -80,7 +80,7 @@ def test_resume_refuses_other_options(tiny_synth, tmp_path):
     assert r.returncode == 2 and '--resume continues a run with its own configuration; drop --epochs' in r.stderr
 
 def test_duke_margin_and_paper_record_in_the_run(tmp_path):
-    from readnet.fixtures import dukemtmc_fixture
+    from readnet.test_utils import dukemtmc_fixture
     dukemtmc_fixture(tmp_path / 'duke')
     out = tmp_path / 'run'
     r = run_main('train', '--data', 'dukemtmc', '--root', tmp_path / 'duke', '--P', '2', '--K', '2', '--size', '64', '32',

@@ -8,10 +8,10 @@ import pytest
 from PIL import Image
 from scipy.io import loadmat, savemat
 from readnet.core import ReIDDataError
-from readnet import data
-from readnet.data import (read_market1501, read_dukemtmc, read_cuhk03, read_msmt17, get_dataset, load_image,
+from readnet.data import readers as data
+from readnet.data.readers import (read_market1501, read_dukemtmc, read_cuhk03, read_msmt17, get_dataset, load_image,
                           check_published_counts, dataset_counts, PUBLISHED_COUNTS)
-from readnet.fixtures import market1501_fixture, dukemtmc_fixture, cuhk03_fixture, msmt17_fixture, cuhk03_image, cuhk03_shots
+from readnet.test_utils import market1501_fixture, dukemtmc_fixture, cuhk03_fixture, msmt17_fixture, cuhk03_image, cuhk03_shots
 
 def _no_warnings(f, *args, **kw):
     with warnings.catch_warnings():
@@ -322,7 +322,7 @@ def test_get_dataset_synthetic_stub(tmp_path, monkeypatch):
         calls.append(Path(root))
         if not Path(root).exists(): market1501_fixture(root)
         return Path(root)
-    monkeypatch.setitem(sys.modules, 'readnet.synth', types.SimpleNamespace(make_synthetic_reid=fake, MARKER='marker.json'))
+    monkeypatch.setitem(sys.modules, 'readnet.data.synth', types.SimpleNamespace(make_synthetic_reid=fake, MARKER='marker.json'))
     monkeypatch.setenv('READNET_CACHE', str(tmp_path / 'cache'))
     a = get_dataset('synthetic')
     b = get_dataset('synthetic', seed=0, n_cams=6)
@@ -334,8 +334,8 @@ def test_get_dataset_synthetic_stub(tmp_path, monkeypatch):
     with pytest.raises(TypeError): get_dataset('synthetic', colour='red')
 
 def test_get_dataset_synthetic_real(tmp_path):
-    synth = pytest.importorskip('readnet.synth')
-    if not hasattr(synth, 'make_synthetic_reid'): pytest.skip('readnet.synth.make_synthetic_reid not written yet')
+    synth = pytest.importorskip('readnet.data.synth')
+    if not hasattr(synth, 'make_synthetic_reid'): pytest.skip('readnet.data.synth.make_synthetic_reid not written yet')
     df = _no_warnings(get_dataset, 'synthetic', tmp_path, n_train_ids=6, n_test_ids=6, n_cams=3, seed=1)
     assert df.attrs['name'] == 'synthetic' and df.attrs['n_cams'] == 3 and set(df.split) == {'train', 'query', 'gallery'}
     assert df.pid[df.split == 'train'].nunique() == 6 and set(df.camid) <= {0, 1, 2}

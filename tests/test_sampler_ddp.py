@@ -2,13 +2,15 @@
 import json, os, subprocess, sys, textwrap
 import numpy as np
 import pytest
-from readnet.sampler import tiny_reid_table, pk_dataloaders
+from readnet.data.sampler import pk_dataloaders
+from readnet.test_utils import tiny_reid_table
 
 WORKER = textwrap.dedent('''
     import json, os, sys
     import numpy as np, torch, torch.distributed as dist
     from readnet.core import set_seed
-    from readnet.sampler import tiny_reid_table, pk_dataloaders
+    from readnet.data.sampler import pk_dataloaders
+    from readnet.test_utils import tiny_reid_table
     root, out, configs = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
     dist.init_process_group('gloo')
     rank = dist.get_rank()

@@ -3,7 +3,7 @@ import json, shutil
 from pathlib import Path
 import numpy as np, pandas as pd, pytest, torch
 from readnet.core import ReIDDataError
-from readnet.model import ReIDModel
+from readnet.model.network import ReIDModel
 
 @pytest.fixture(scope='module')
 def run(tmp_path_factory):
@@ -16,26 +16,26 @@ def run(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def table(tiny_synth):
-    from readnet.data import read_market1501
+    from readnet.data.readers import read_market1501
     return read_market1501(tiny_synth, n_cams=3, name='synthetic')
 
 @pytest.fixture(scope='module')
 def exported(run, tmp_path_factory):
-    from readnet.export import export_model
+    from readnet.search.export import export_model
     return export_model(run, tmp_path_factory.mktemp('export') / 'extractor')
 
 @pytest.fixture(scope='module')
 def index(run, tiny_synth, tmp_path_factory):
-    from readnet.index import build_index
+    from readnet.search.index import build_index
     out = tmp_path_factory.mktemp('index') / 'gallery'
     build_index(Path(tiny_synth) / 'bounding_box_test', out, run, chunk=32, batch=16, progress=False)
     return out
 
 def test_features_are_the_evaluation_pipelines(run, table):
     "`Extractor.extract` on files = `extract_features` on the DataBlock loaders that training and evaluation use."
-    from readnet.export import load_extractor
-    from readnet.evaluation import extract_features
-    from readnet.sampler import pk_dataloaders
+    from readnet.search.export import load_extractor
+    from readnet.evaluation.metrics import extract_features
+    from readnet.data.sampler import pk_dataloaders
     dls = pk_dataloaders(table, P=4, K=2, size=(64, 32), bs_eval=32, device='cpu')
     model = ReIDModel('resnet18', head='bnneck').load_weights(run / 'model.pth')
     expected, _, _ = extract_features(model, dls.gallery)
@@ -45,7 +45,7 @@ def test_features_are_the_evaluation_pipelines(run, table):
 
 def test_export_round_trip_within_tolerance(run, exported, table):
     import onnx
-    from readnet.export import load_extractor
+    from readnet.search.export import load_extractor
     assert sorted(exported['files']) == ['onnx', 'pt2'] and all(d <= 1e-4 for d in exported['max_abs_diff'].values())
     meta = json.loads({p.key: p.value for p in onnx.load(exported['files']['onnx']).metadata_props}['readnet'])
     assert meta['size'] == [64, 32] and meta['metric'] == 'euclidean' and meta['feat_dim'] == 512
@@ -58,7 +58,7 @@ def test_export_round_trip_within_tolerance(run, exported, table):
         assert (ext.extract(paths)[0] - reference).abs().max() <= 1e-4
 
 def test_export_errors_are_one_line(run, tmp_path):
-    from readnet.export import export_model, load_extractor
+    from readnet.search.export import export_model, load_extractor
     for call, words in [(lambda: export_model(run, tmp_path / 'm', formats='torchscript'), 'expected a comma-separated list of pt2, onnx'),
                         (lambda: export_model(tmp_path, tmp_path / 'm'), 'no config.json there'),
                         (lambda: load_extractor(tmp_path / 'absent.pt2'), 'no such file'),
@@ -69,9 +69,9 @@ def test_export_errors_are_one_line(run, tmp_path):
 
 def test_exact_search_is_the_evaluation_order(index, table):
     "The exact index ranks every query's whole gallery as a stable sort of `evaluation.distance_matrix`, with and without its camera."
-    from readnet.evaluation import distance_matrix
-    from readnet.index import GalleryIndex
-    from readnet.search import search
+    from readnet.evaluation.metrics import distance_matrix
+    from readnet.search.index import GalleryIndex
+    from readnet.search.query import search
     gi = GalleryIndex.load(index)
     queries = table[table.split == 'query'].path.tolist()
     qf, gf = gi.extractor.extract(queries)[0], gi.extractor.extract(gi.items.path)[0]
@@ -88,14 +88,14 @@ def test_exact_search_is_the_evaluation_order(index, table):
     assert (results.camid != results.query_camid).all()
 
 def test_index_from_exported_model_matches_the_run(index, exported, tiny_synth, tmp_path):
-    from readnet.index import GalleryIndex, build_index
+    from readnet.search.index import GalleryIndex, build_index
     build_index(Path(tiny_synth) / 'bounding_box_test', tmp_path / 'onnx', exported['files']['onnx'], progress=False)
     a, b = GalleryIndex.load(index), GalleryIndex.load(tmp_path / 'onnx')
     assert a.items.path.tolist() == b.items.path.tolist() and b.meta['extractor'] == 'extractor.onnx'
     assert (a.vectors - b.vectors).abs().max() <= 1e-4
 
 def test_corrupt_images_are_skipped_and_listed(run, tiny_synth, tmp_path):
-    from readnet.index import GalleryIndex, build_index
+    from readnet.search.index import GalleryIndex, build_index
     folder = tmp_path / 'images'
     names = sorted(p.name for p in (Path(tiny_synth) / 'query').iterdir())[:5]
     folder.mkdir()
@@ -110,7 +110,7 @@ def test_corrupt_images_are_skipped_and_listed(run, tiny_synth, tmp_path):
     assert [Path(p).name for p in GalleryIndex.load(tmp_path / 'index').items.path] == names
 
 def test_bad_folders_are_one_line_errors(run, tmp_path):
-    from readnet.index import build_index
+    from readnet.search.index import build_index
     (tmp_path / 'empty').mkdir(); (tmp_path / 'other').mkdir(); (tmp_path / 'other' / 'notes.txt').write_text('mine')
     for call, err, words in [(lambda: build_index(tmp_path / 'empty', tmp_path / 'i', run), ReIDDataError, 'no images in it'),
                              (lambda: build_index(tmp_path / 'absent', tmp_path / 'i', run), ReIDDataError, 'not a folder'),
@@ -120,7 +120,7 @@ def test_bad_folders_are_one_line_errors(run, tmp_path):
     assert (tmp_path / 'other' / 'notes.txt').read_text() == 'mine' and not (tmp_path / 'i').exists()
 
 def test_interrupted_build_resumes_where_it_stopped(run, index, tiny_synth, tmp_path, monkeypatch):
-    import readnet.index as ri
+    import readnet.search.index as ri
     real, saved = ri._save_chunk, []
     def stop_after_two(path, *args):
         if len(saved) == 2: raise KeyboardInterrupt
@@ -140,8 +140,8 @@ def test_interrupted_build_resumes_where_it_stopped(run, index, tiny_synth, tmp_
 
 def test_approximate_index_recall_and_camera_exclusion():
     "IVF-PQ + exact re-ranking finds >= 95% of the exact top-10 on clustered features; exclusions hold there too."
-    from readnet.index import GalleryIndex, parse_names
-    from readnet.search import search_features
+    from readnet.search.index import GalleryIndex, parse_names
+    from readnet.search.query import search_features
     rng = np.random.default_rng(0)
     centres = rng.standard_normal((100, 128)).astype(np.float32)
     gf = centres[rng.integers(0, 100, 6000)] + 0.5 * rng.standard_normal((6000, 128)).astype(np.float32)
@@ -159,8 +159,8 @@ def test_approximate_index_recall_and_camera_exclusion():
 
 def test_approximate_build_reranks_from_disk(run, index, table, tiny_synth, tmp_path):
     "A small gallery fits in one IVF cell and rerank x top candidates cover it: the approximate order is then the exact one."
-    from readnet.index import GalleryIndex, build_index
-    from readnet.search import search
+    from readnet.search.index import GalleryIndex, build_index
+    from readnet.search.query import search
     meta = build_index(Path(tiny_synth) / 'bounding_box_test', tmp_path / 'approx', run, approx=True, progress=False)
     assert meta['kind'] == 'approx' and (tmp_path / 'approx' / 'features.npy').is_file()
     approx, exact = GalleryIndex.load(tmp_path / 'approx'), GalleryIndex.load(index)
@@ -172,9 +172,9 @@ def test_approximate_build_reranks_from_disk(run, index, table, tiny_synth, tmp_
     np.testing.assert_allclose(a.distance, b.distance, atol=1e-4)
 
 def test_cli_functions_write_what_they_say(run, index, table, tmp_path, capsys):
-    from readnet.export import export_cli
-    from readnet.index import index_cli
-    from readnet.search import search_cli
+    from readnet.search.export import export_cli
+    from readnet.search.index import index_cli
+    from readnet.search.query import search_cli
     assert export_cli(str(run), str(tmp_path / 'model'), 'pt2') == 0
     assert (tmp_path / 'model.pt2').is_file() and 'max abs difference vs torch' in capsys.readouterr().out
     queries = table[table.split == 'query'].path.tolist()[:3]

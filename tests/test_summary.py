@@ -1,4 +1,4 @@
-"`readnet data` (readnet.summary.data_cli): the summary table, the sample grid and the image check (issue 18)."
+"`readnet data` (readnet.data.summary.data_cli): the summary table, the sample grid and the image check (issue 18)."
 import json
 from pathlib import Path
 import numpy as np
@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 from PIL import Image
 from readnet.core import ReIDDataError
-from readnet.data import get_dataset, PUBLISHED_COUNTS
-from readnet.fixtures import market1501_fixture, msmt17_fixture
-from readnet.summary import data_cli, split_summary, summary_text, check_images, sample_grid
+from readnet.data.readers import get_dataset, PUBLISHED_COUNTS
+from readnet.test_utils import market1501_fixture, msmt17_fixture
+from readnet.data.summary import data_cli, split_summary, summary_text, check_images, sample_grid
 
 @pytest.fixture(autouse=True)
 def cache(tmp_path, monkeypatch):
@@ -17,7 +17,7 @@ def cache(tmp_path, monkeypatch):
 
 def test_data_on_the_synthetic_set(tiny_synth, tmp_path, capsys):
     "The issue's check: `readnet data --data synthetic` prints the table and writes the grid."
-    from readnet.synth import MARKER
+    from readnet.data.synth import MARKER
     before = sorted(p.name for p in Path(tiny_synth).iterdir())
     assert data_cli('synthetic', str(tiny_synth), out=str(tmp_path / 'report')) == 0
     printed = capsys.readouterr().out

@@ -1,8 +1,8 @@
 "Two processes generating the same synthetic dataset at once end with one complete copy and no temporary folders."
 import json, subprocess, sys
-from readnet.synth import MARKER
+from readnet.data.synth import MARKER
 
-SCRIPT = "import sys; from readnet.synth import make_synthetic_reid; make_synthetic_reid(sys.argv[1], 4, 4, seed=3)"
+SCRIPT = "import sys; from readnet.data.synth import make_synthetic_reid; make_synthetic_reid(sys.argv[1], 4, 4, seed=3)"
 
 def test_concurrent_generation(tmp_path):
     root = tmp_path / 'synth'
@@ -14,8 +14,8 @@ def test_concurrent_generation(tmp_path):
 
 def test_get_dataset_passes_the_knobs(tmp_path):
     "`get_dataset('synthetic', ...)` passes the knobs to the generator; default knobs keep the cache folder's old name."
-    from readnet.data import get_dataset
-    from readnet.synth import make_synthetic_reid, noisy_labels
+    from readnet.data.readers import get_dataset
+    from readnet.data.synth import make_synthetic_reid, noisy_labels
     size = dict(n_train_ids=6, n_test_ids=4, n_cams=3, seed=2)
     df = get_dataset('synthetic', tmp_path, **size, camera_shift=.75, images_per_id=3, label_noise=.25)
     folder = tmp_path / 'synthetic-n_train_ids=6-n_test_ids=4-n_cams=3-seed=2-camera_shift=0.75-images_per_id=3-label_noise=0.25'

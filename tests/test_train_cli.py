@@ -55,7 +55,7 @@ def test_same_command_twice_gives_identical_results(ref_run, tiny_synth, tmp_pat
 
 def test_erase_trains_as_without_and_its_projection_travels_with_the_model(tiny_synth, tmp_path):
     "--disc erase: training identical to no adversary; model.pth carries the projection; eval and export use it."
-    from readnet.run import train_run
+    from readnet.training.run import train_run
     plain = train_run(tiny_config(tiny_synth, epochs=2), tmp_path / 'plain', plots=False)
     erased = train_run(tiny_config(tiny_synth, epochs=2, adversary=True, disc='erase'), tmp_path / 'erase', plots=False)
     assert json.loads((tmp_path / 'erase' / 'config.json').read_text())['w2'] == 0
@@ -75,9 +75,9 @@ def test_erase_trains_as_without_and_its_projection_travels_with_the_model(tiny_
 def test_resume_continues_exactly(ref_run, tiny_synth, tmp_path, disc):
     "2 epochs straight == 1 epoch, interrupted, then --resume for the second: the adversary's state is restored too."
     from fastai.callback.core import Callback, CancelFitException
-    from readnet.run import train_run
-    from readnet.checkpoint import read_checkpoint
-    from readnet.config import TrainConfig
+    from readnet.training.run import train_run
+    from readnet.training.checkpoint import read_checkpoint
+    from readnet.training.config import TrainConfig
     cfg = tiny_config(tiny_synth, epochs=2, eval_every=1, adversary=True, disc=disc)
     class StopAfterFirstEpoch(Callback):
         order = 99  # after RunCheckpoint wrote the checkpoint
@@ -104,7 +104,7 @@ def test_adversary_trains_finite_under_forced_bf16(tiny_synth, tmp_path):
     paper's adversary at 64x32, where ResNet's layer4 is one pixel wide; on an AMX Xeon this stopped with
     'loss is nan at epoch 0 batch 1'. Every logged number and every BatchNorm statistic stays finite."""
     import math
-    from readnet.run import train_run
+    from readnet.training.run import train_run
     final = train_run(tiny_config(tiny_synth, epochs=2, eval_every=1, adversary=True, seed=3, bf16='on'), tmp_path / 'run', plots=False)
     assert json.loads((tmp_path / 'run' / 'config.json').read_text())['bf16'] == 'on'
     assert all(math.isfinite(float(v)) for row in rows(tmp_path / 'run') for k, v in row.items() if v not in ('', None) and k != 'time')
@@ -129,7 +129,7 @@ def test_signal_mid_epoch_leaves_a_resumable_run(tiny_synth, tmp_path, sig):
     _, err = p.communicate(timeout=120)
     assert p.returncode == 130, err[-3000:]
     assert 'readnet train --resume' in err
-    from readnet.checkpoint import read_checkpoint, metric_rows
+    from readnet.training.checkpoint import read_checkpoint, metric_rows
     state = read_checkpoint(run)  # loadable (weights_only=True): the checkpoint was never half-written
     assert 0 <= state['epoch'] < 39 and len(state['values']) == state['epoch'] + 1
     assert (run / 'checkpoint' / f"{state['weights']}.pth").exists()  # the weights the state names

@@ -4,7 +4,7 @@
 For each set of runs: the adversary's held-out camera fit (`cam_loss` = R², clipped at 0 in the penalty), its
 accuracy and, with gradient surgery, the cosine of its gradient and the triplet loss's; beside the same command
 without the adversary: the training triplet term (`emb`), the share of active triplets and the angle gap — the
-instruments the evidence notebook uses (nbs/09b_evidence.ipynb, section 11).
+instruments the evidence notebook uses (nbs/09b_paper.evidence.ipynb, section 11).
 
     python tools/adversary_dynamics.py OUT.csv NAME=ADV_GLOB:PLAIN_GLOB ...
 """

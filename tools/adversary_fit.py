@@ -2,21 +2,21 @@
 
 Reads a finished run (`readnet train ... --out RUN`), embeds its *training* images with the saved model (no test
 image is read), draws P×K batches as the sampler does and, per batch, fits the camera by ridge regression
-(readnet.linear_adversary) either on the batch itself with each identity held out (`loo_ridge_fit`) or on the
+(readnet.research.linear_adversary) either on the batch itself with each identity held out (`loo_ridge_fit`) or on the
 previous M batches less the batch's identities (`ridge_transfer_fit`); prints the mean held-out R² and accuracy
-for each ridge strength λ and memory size M. The numbers in nbs/06a come from:
+for each ridge strength λ and memory size M. The numbers in nbs/13_research.linear_adversary come from:
 
     python tools/adversary_fit.py runs/main/atl-s0 --lams 0.1 0.01 --memories 8 16
 """
 import argparse
 import numpy as np, pandas as pd, torch
 from pathlib import Path
-from readnet.config import TrainConfig
-from readnet.run import load_table
-from readnet.sampler import pk_dataloaders
-from readnet.model import ReIDModel
-from readnet.evaluation import extract_features
-from readnet.linear_adversary import loo_ridge_fit, ridge_transfer_fit
+from readnet.training.config import TrainConfig
+from readnet.training.run import load_table
+from readnet.data.sampler import pk_dataloaders
+from readnet.model.network import ReIDModel
+from readnet.evaluation.metrics import extract_features
+from readnet.research.linear_adversary import loo_ridge_fit, ridge_transfer_fit
 
 def train_features(run:Path):
     "Features, pids and camera ids of the run's training images (no augmentation, the model in eval mode)."

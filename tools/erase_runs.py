@@ -2,7 +2,7 @@
 
 A run with `--disc erase` trains exactly as the same run without it (the projection is fitted after the last
 training pass), so for a trained model the erased numbers are computed here from its `model.pth`: the features of the
-training images fit the projection (`readnet.erasure.fit_camera_projection`), then mAP, rank-1 and the camera probe
+training images fit the projection (`readnet.camera.erasure.fit_camera_projection`), then mAP, rank-1 and the camera probe
 are measured on query/gallery with and without it. `--variants` adds the alternatives compared in 09b (section 13).
 
     python tools/erase_runs.py OUT.csv RUN_DIR... [--variants] [--features DIR]
@@ -12,12 +12,12 @@ are measured on query/gallery with and without it. `--variants` adds the alterna
 import argparse, json, sys
 from pathlib import Path
 import numpy as np, pandas as pd, torch
-from readnet.config import TrainConfig
-from readnet.run import load_table
-from readnet.sampler import pk_dataloaders
-from readnet.model import ReIDModel, CameraProjection
-from readnet.evaluation import extract_features, evaluate_features, camera_probe
-from readnet.erasure import train_features, fit_camera_projection
+from readnet.training.config import TrainConfig
+from readnet.training.run import load_table
+from readnet.data.sampler import pk_dataloaders
+from readnet.model.network import ReIDModel, CameraProjection
+from readnet.evaluation.metrics import extract_features, evaluate_features, camera_probe
+from readnet.camera.erasure import train_features, fit_camera_projection
 
 def features(run:Path, cache:Path|None):
     f = cache / (str(run).strip('/').replace('/', '__') + '.pt') if cache else None

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The evidence runs of nbs/09b_evidence on one lent GPU machine, in one call (see docs/experiments/README.md):
+# The evidence runs of nbs/09b_paper.evidence on one lent GPU machine, in one call (see docs/experiments/README.md):
 #  1. the GPU tests (tests/test_cuda.py tests/test_cache.py tests/test_train_cli.py) in the background -> $OUT/pytest.txt
 #  2. make-run scale, validation identities (--val-ids 0.2, 23 epochs): ATL and six adversary recipes, seeds 0-2
 #     (then 3-4 if time is left) -> runs/gpu/qval/NAME-sS
@@ -29,9 +29,9 @@ METHODS="Basel ATL ATL+ACN ATL+ACN-strong ATL+ACN-memory"
 $PY - "$SWEEPS" "$([ $PLAN = followup ] && echo "$TRANSFER")" <<'PY'   # the datasets, drawn in parallel before any run needs them
 import sys
 from multiprocessing import Pool
-from readnet.study import study_config, knob_field
-from readnet.run import load_table
-from readnet.config import TrainConfig, parse_value
+from readnet.paper.study import study_config, knob_field
+from readnet.training.run import load_table
+from readnet.training.config import TrainConfig, parse_value
 def make(a):
     if isinstance(a, str):  # '--synth-seed 1 --synth-cams 8': a quick-preset run's set
         t = a.split(); kw = {k[2:].replace('-', '_'): v for k, v in zip(t[::2], t[1::2])}; load_table(TrainConfig.resolve('quick', **{k: parse_value(k, v) for k, v in kw.items()}))

@@ -1,7 +1,7 @@
 """Author notebooks as plain text: convert between `.ipynb` and a percent-format `.py` file.
 
-    python tools/nbpy.py to-nb  nbs/04_losses.py  nbs/04_losses.ipynb   # write/overwrite the notebook (no outputs)
-    python tools/nbpy.py to-py  nbs/04_losses.ipynb /tmp/04_losses.py   # dump a notebook for editing
+    python tools/nbpy.py to-nb  nbs/04_model.losses.py  nbs/04_model.losses.ipynb   # write/overwrite the notebook (no outputs)
+    python tools/nbpy.py to-py  nbs/04_model.losses.ipynb /tmp/04_model.losses.py   # dump a notebook for editing
 
 Cells are separated by lines `# %%` (code) or `# %% [markdown]` (markdown; each line prefixed by `# `).
 The `.py` file is a scratch format only: the notebook is the source that gets committed.

@@ -1,7 +1,7 @@
 """Execute notebooks in place, keeping their outputs, but skip the cells nbdev_test skips (`#| slow` and other
 `tst_flags` of settings.ini, `#| eval: false`): the stored outputs of those cells are left as they were.
 
-    python tools/run_nb.py nbs/10a_figure1.ipynb ...     # run from the repository root; cells run with cwd nbs/
+    python tools/run_nb.py nbs/10a_paper.figure1.ipynb ...     # run from the repository root; cells run with cwd nbs/
 """
 import os, sys
 from pathlib import Path

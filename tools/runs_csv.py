@@ -6,12 +6,12 @@
 The cell is named from the run's config as the study names its methods (Basel, ATL, ATL+ACN, ATL+ACN-strong,
 ATL+ACN-memory, ...); --w2-in-cell appends ' w2=W' (several weights of one recipe side by side), --data-in-cell
 prefixes the synthetic set ('seed1 shift1.0 cams6: ') so runs on different sets stay apart. Unfinished runs are listed
-and left out. `paired_differences` (readnet.experiments) pairs the rows of two cells by seed.
+and left out. `paired_differences` (readnet.paper.experiments) pairs the rows of two cells by seed.
 """
 import argparse, json, os, sys
 import pandas as pd
 from readnet.core import write_text_atomic
-from readnet.study import METHODS, OWN_METHODS
+from readnet.paper.study import METHODS, OWN_METHODS
 
 def method_name(cfg:dict) -> str:
     "The study's name (`METHODS`, `OWN_METHODS`) of the loss and adversary a run's config trains."
