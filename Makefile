@@ -21,7 +21,7 @@ $(STAMP): requirements.lock setup.py settings.ini
 
 run: setup
 	$(BIN)/readnet info
-	$(BIN)/readnet train --data synthetic --loss atl --adversary --disc erase --preset quick --out runs/main --force
+	$(BIN)/readnet train --data synthetic --loss atl --erase --preset quick --out runs/main --force
 
 test: setup info check-sync nbtest pytest
 

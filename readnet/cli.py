@@ -76,7 +76,9 @@ def _add_train(sub):
 
 def _interrupt(signum, frame): raise KeyboardInterrupt(f"signal {signum}")
 
-def train_cmd(args) -> int:
+def train_cmd(args, # the parsed options
+              camera_adversary=None, # see `train_run` (e.g. a recipe of `readnet.research`)
+             ) -> int:
     "`readnet train`: SIGTERM and Ctrl-C stop it cleanly, leaving the last completed epoch's checkpoint (exit 130)."
     signal.signal(signal.SIGTERM, _interrupt)
     try:
@@ -84,11 +86,11 @@ def train_cmd(args) -> int:
             given = [k for k in ('out', 'config') if getattr(args, k)] + [
                 f for f in TrainConfig.__dataclass_fields__ if getattr(args, f, None) is not None]
             if given: raise CLIError(f"--resume continues a run with its own configuration; drop --{given[0].replace('_', '-')}")
-            train_run(resume=args.resume)  # a run of several processes is resumed by as many
+            train_run(resume=args.resume, camera_adversary=camera_adversary)  # a run of several processes is resumed by as many
         else:
             if not args.out: raise CLIError("--out is required (the run directory), or --resume RUN")
             cfg = config_from_args(args, base=TrainConfig.from_json(args.config) if args.config else None)
-            train_run(cfg, args.out, force=args.force)  # --nproc N > 1: torch's elastic launcher starts N processes
+            train_run(cfg, args.out, force=args.force, camera_adversary=camera_adversary)  # --nproc N > 1: torch's elastic launcher starts N processes
         return 0
     except WorkersFailed as e: return e.exitcode  # each process has printed its own message
     except KeyboardInterrupt:
@@ -140,7 +142,7 @@ def _add_study(sub):
     p.add_argument('--knob', required=True, help=f"{', '.join(KNOBS)} (the synthetic generator's), or any training "
                                                  "option such as w2 or margin")
     p.add_argument('--levels', nargs='+', required=True, help="the knob's values")
-    p.add_argument('--methods', nargs='+', choices=list(METHODS) + list(OWN_METHODS), help=f"default: the paper's six ({', '.join(METHODS)})")
+    p.add_argument('--methods', nargs='+', choices=list(METHODS) + list(OWN_METHODS), help=f"default: the paper's four ({', '.join(METHODS)})")
     p.add_argument('--baseline', help='the method differences are taken to (default: the first method)')
     p.add_argument('--seeds', type=int, default=3, help='seeds per cell, 0..N-1 (default 3)')
     p.add_argument('--out', required=True, help='folder for the runs (shared by sweeps of different knobs) and, in '
@@ -150,13 +152,15 @@ def _add_study(sub):
     add_config_options(p, exclude=('seed', 'loss', 'adversary', 'nproc', 'preset', 'synth_seed'))
     p.set_defaults(handler=study_cmd)
 
-def study_cmd(args) -> int:
+def study_cmd(args, # the parsed options
+              extra_methods:dict|None=None, # more methods, as `run_study` takes them
+             ) -> int:
     "`readnet study`."
     if args.seeds < 1: raise ConfigError(f"--seeds must be >= 1, got {args.seeds}")
     levels = [parse_value(knob_field(args.knob), v) for v in args.levels]
     base = study_config(**given_options(args))
     shard = _shard(args.shard)
-    run_study(args.knob, levels, args.methods, args.seeds, base, args.out, args.baseline, shard=shard)
+    run_study(args.knob, levels, args.methods, args.seeds, base, args.out, args.baseline, extra_methods, shard=shard)
     if shard is None: print((Path(args.out) / args.knob / 'results.md').read_text())
     return 0
 
@@ -190,9 +194,10 @@ def info() -> int:
           f"bf16 autocast by default: {resolve_bf16(None, dev)}")
     return 0
 
-def build_parser() -> argparse.ArgumentParser:
-    "The `readnet` argument parser with every subcommand."
-    parser = argparse.ArgumentParser(prog='readnet',
+def build_parser(prog:str='readnet', # the program name its messages show
+                ) -> argparse.ArgumentParser:
+    "The `readnet` argument parser with every subcommand; `parser.commands` maps each subcommand to its parser."
+    parser = argparse.ArgumentParser(prog=prog,
         description='READNET person re-identification: Angular Triplet Loss + Adversarial Camera Network, on fastai.')
     sub = parser.add_subparsers(dest='command', metavar='COMMAND')
     add_function(sub, 'synth', synth_cli, help='write the synthetic multi-camera pedestrian dataset (Market-1501 layout)')
@@ -207,12 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_function(sub, 'search', search_cli, help='rank the gallery images of an index for query images (CSV + ranked-list PNG)')
     add_function(sub, 'figure1', figure1, help="reproduce the paper's Figure 1 (MNIST feature angles, L_ori vs L_atl)")
     add_function(sub, 'info', info, help='print versions, the device and whether bfloat16 pays on this CPU')
+    parser.commands = sub.choices
     return parser
 
 # %% ../nbs/11_cli.ipynb #3a716488
-def main(argv:list[str]|None=None) -> int:
+def main(argv:list[str]|None=None, # the arguments (default: the command line's)
+         parser:argparse.ArgumentParser|None=None, # default: `build_parser()`
+        ) -> int:
     "Entry point of the `readnet` console script (and of `python -m readnet`)."
-    parser = build_parser()
+    parser = parser or build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

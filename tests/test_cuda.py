@@ -4,9 +4,12 @@ from conftest import tiny_config
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA GPU')
 
-def build(tiny_synth, tmp_path, **over):
+def build(tiny_synth, tmp_path, disc='paper', **over):
     from readnet.training.run import build_run
-    return build_run(tiny_config(tiny_synth, epochs=2, eval_every=0, **over), tmp_path / 'run')
+    from readnet.research.linear_adversary import recipe_adversary, recipe_w2
+    if disc != 'paper': over = dict(over, w2=recipe_w2(disc, 'atl'))  # the study's recipes: readnet.research
+    return build_run(tiny_config(tiny_synth, epochs=2, eval_every=0, **over), tmp_path / 'run',
+                     camera_adversary=None if disc == 'paper' else recipe_adversary(disc))
 
 @pytest.mark.parametrize('disc', ['paper', 'linear-memory'])
 def test_learner_trains_on_the_gpu_with_fastai_mixed_precision(tiny_synth, tmp_path, disc):

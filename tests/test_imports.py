@@ -75,6 +75,14 @@ def test_no_import_cycle_among_readnet_modules():
     assert {'training.run', 'training.distributed', 'training.checkpoint', 'cli', 'evaluation.metrics'} <= set(graph)
     assert find_cycle(graph) is None, f"import cycle: {' -> '.join(find_cycle(graph))}"
 
+def test_the_core_never_imports_the_research_area():
+    "readnet.research (the study's other camera adversaries) may import the library; nothing outside it imports it."
+    graph = import_graph()
+    assert 'research.linear_adversary' in graph
+    inside = lambda m: m == 'research' or m.startswith('research.')
+    leaks = {m: sorted(d for d in deps if inside(d)) for m, deps in graph.items() if not inside(m)}
+    assert not {m: d for m, d in leaks.items() if d}, leaks
+
 if __name__ == '__main__':
     for module, deps in import_graph().items():
         top = sorted(m for m, where in deps.items() if where == 'top')

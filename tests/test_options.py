@@ -40,10 +40,10 @@ def test_bad_option_gives_one_line_and_writes_nothing(tmp_path, args, message):
 def test_adversary_options_without_adversary_are_noted_and_dropped(tmp_path):
     "make run's command with --adversary taken out still runs: the plain baseline, with one note naming what is ignored."
     out = tmp_path / 'run'
-    r = run_main('train', '--loss', 'atl', '--disc', 'erase', '--w2', '0.1', '--epochs', '-1', '--out', out)
+    r = run_main('train', '--loss', 'atl', '--erase', '--w2', '0.1', '--epochs', '-1', '--out', out)
     assert r.returncode == 2 and not out.exists()  # stopped by the bad --epochs, after the note
     assert [l for l in r.stderr.splitlines() if l.strip()] == [
-        'note: --disc erase and --w2 0.1 ignored: no camera adversary (nor erasure) without --adversary',
+        'note: --w2 0.1 ignored: no camera adversary without --adversary',
         'readnet train: error: --epochs must be >= 1, got -1'], r.stderr[-2000:]
 
 def test_weights_file_that_is_not_a_state_dict(tmp_path):

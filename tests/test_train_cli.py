@@ -54,11 +54,12 @@ def test_same_command_twice_gives_identical_results(ref_run, tiny_synth, tmp_pat
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
 
 def test_erase_trains_as_without_and_its_projection_travels_with_the_model(tiny_synth, tmp_path):
-    "--disc erase: training identical to no adversary; model.pth carries the projection; eval and export use it."
+    "--erase: training identical to without; model.pth carries the projection; eval and export use it."
     from readnet.training.run import train_run
     plain = train_run(tiny_config(tiny_synth, epochs=2), tmp_path / 'plain', plots=False)
-    erased = train_run(tiny_config(tiny_synth, epochs=2, adversary=True, disc='erase'), tmp_path / 'erase', plots=False)
-    assert json.loads((tmp_path / 'erase' / 'config.json').read_text())['w2'] == 0
+    erased = train_run(tiny_config(tiny_synth, epochs=2, erase=True), tmp_path / 'erase', plots=False)
+    saved = json.loads((tmp_path / 'erase' / 'config.json').read_text())
+    assert saved['erase'] is True and saved['w2'] is None  # erasure weighs nothing against the loss
     a, b = rows(tmp_path / 'plain'), rows(tmp_path / 'erase')
     assert [r['train_loss'] for r in a] == [r['train_loss'] for r in b]  # same training, batch for batch
     wa, wb = (torch.load(tmp_path / n / 'model.pth') for n in ('plain', 'erase'))
@@ -78,20 +79,25 @@ def test_resume_continues_exactly(ref_run, tiny_synth, tmp_path, disc):
     from readnet.training.run import train_run
     from readnet.training.checkpoint import read_checkpoint
     from readnet.training.config import TrainConfig
-    cfg = tiny_config(tiny_synth, epochs=2, eval_every=1, adversary=True, disc=disc)
+    from readnet.research.linear_adversary import recipe_adversary, recipe_w2
+    adversary = None if disc == 'paper' else recipe_adversary(disc)  # the study's recipes: readnet.research
+    cfg = tiny_config(tiny_synth, epochs=2, eval_every=1, adversary=True, w2=recipe_w2(disc, 'atl'))
     class StopAfterFirstEpoch(Callback):
         order = 99  # after RunCheckpoint wrote the checkpoint
         def after_epoch(self): raise KeyboardInterrupt('simulated interruption')
-    with pytest.raises(KeyboardInterrupt): train_run(cfg, tmp_path / 'cut', cbs=[StopAfterFirstEpoch()], plots=False)
+    with pytest.raises(KeyboardInterrupt):
+        train_run(cfg, tmp_path / 'cut', cbs=[StopAfterFirstEpoch()], plots=False, camera_adversary=adversary)
     assert read_checkpoint(tmp_path / 'cut')['epoch'] == 0
     assert not (tmp_path / 'cut' / 'final.json').exists()
-    r = run_main('train', '--resume', tmp_path / 'cut')
+    if disc == 'paper': r = run_main('train', '--resume', tmp_path / 'cut')
+    else: r = subprocess.run([sys.executable, '-m', 'readnet.research.cli', 'train', '--recipe', disc, '--resume',
+                              str(tmp_path / 'cut')], capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'resuming' in r.stdout
     if disc == 'paper':  # the reference run is this configuration: it is the run straight through
         straight = ref_run[0]
         assert json.loads((straight / 'config.json').read_text()) == json.loads((tmp_path / 'cut' / 'config.json').read_text())
-    else: train_run(cfg, straight := tmp_path / 'straight', plots=False)
+    else: train_run(cfg, straight := tmp_path / 'straight', plots=False, camera_adversary=adversary)
     a, b = rows(straight), rows(tmp_path / 'cut')
     assert len(a) == len(b) == 2
     for ra, rb in zip(a, b):

@@ -1,6 +1,6 @@
-"""Camera erasure applied to finished runs, offline: what `--adversary --disc erase` would have given for each run.
+"""Camera erasure applied to finished runs, offline: what `--erase` would have given for each run.
 
-A run with `--disc erase` trains exactly as the same run without it (the projection is fitted after the last
+A run with `--erase` trains exactly as the same run without it (the projection is fitted after the last
 training pass), so for a trained model the erased numbers are computed here from its `model.pth`: the features of the
 training images fit the projection (`readnet.camera.erasure.fit_camera_projection`), then mAP, rank-1 and the camera probe
 are measured on query/gallery with and without it. `--variants` adds the alternatives compared in 09b (section 13).
@@ -60,7 +60,7 @@ def raw_means(x, c):
 def variants(d, all_variants):
     x, p, c = d['xf'], d['xp'], d['xc']
     yield 'plain', lambda f: f
-    yield 'erase', fit_camera_projection(x, p, c)  # the library's: `--disc erase`
+    yield 'erase', fit_camera_projection(x, p, c)  # the library's: `--erase`
     if not all_variants: return
     proj = fit_camera_projection(x, p, c)
     yield 'erase-rank2', CameraProjection(proj.mean, proj.basis[:, :2])
@@ -87,7 +87,7 @@ def main():
             keep = d['gp'] >= 0
             pr = camera_probe(g[torch.as_tensor(keep)], d['gc'][keep])
             rows.append(dict(run=str(run), variant=name, seed=cfg['seed'], loss=cfg['loss'], adversary=cfg['adversary'],
-                             disc=cfg['disc'] if cfg['adversary'] else '', w2=cfg['w2'], val_ids=cfg['val_ids'],
+                             disc=cfg.get('disc', 'paper') if cfg['adversary'] else '', w2=cfg['w2'], val_ids=cfg['val_ids'],
                              synth_seed=cfg['synth_seed'], synth_cams=cfg['synth_cams'], synth_camera_shift=cfg['synth_camera_shift'],
                              synth_images_per_id=cfg['synth_images_per_id'], synth_label_noise=cfg['synth_label_noise'],
                              synth_ids=cfg['synth_ids'], epochs=cfg['epochs'], mAP=float(mAP), rank1=float(cmc[0]),

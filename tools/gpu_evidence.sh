@@ -4,7 +4,7 @@
 #  2. make-run scale, validation identities (--val-ids 0.2, 23 epochs): ATL and six adversary recipes, seeds 0-2
 #     (then 3-4 if time is left) -> runs/gpu/qval/NAME-sS
 #  3. the three sweeps at study scale with the adversaries: Basel, ATL, ATL+ACN (paper), ATL+ACN-strong,
-#     ATL+ACN-memory, 3 seeds, one `readnet study --shard i/n` job per run -> runs/gpu/study
+#     ATL+ACN-memory, 3 seeds, one `python -m readnet.research.cli study --shard i/n` job per run -> runs/gpu/study
 # PLAN=followup instead (a second, shorter call): the label-noise sweep with a noise-tolerant miner (--mining batch_all,
 #     Basel and ATL, 3 seeds -> runs/gpu/mining), and make run's recipe (linear-memory at its default w2) against ATL on
 #     two synthetic sets it was not chosen on (test split, seeds 0-2 -> runs/gpu/transfer/SET/NAME-sS).
@@ -45,15 +45,15 @@ echo "setup done at $((SECONDS - START)) s"
 J=$OUTDIR/jobs.txt; R=runs/gpu; : > $J
 qval() {  # seeds -> one `readnet train` line per recipe and seed
   for s in $1; do while read name opts; do
-    echo "$PY -m readnet train --data synthetic --loss atl --preset quick --val-ids 0.2 --epochs 23 --seed $s $opts --out $R/qval/$name-s$s --force"
+    echo "$PY -m readnet.research.cli train --data synthetic --loss atl --preset quick --val-ids 0.2 --epochs 23 --seed $s $opts --out $R/qval/$name-s$s --force"
   done <<'R'
 atl
-mem0.01 --adversary --disc linear-memory --w2 0.01
-mem0.03 --adversary --disc linear-memory --w2 0.03
-mem0.1 --adversary --disc linear-memory --w2 0.1
-strong0.01 --adversary --disc strong --w2 0.01
-strong0.03 --adversary --disc strong --w2 0.03
-paper --adversary --disc paper
+mem0.01 --recipe linear-memory --w2 0.01
+mem0.03 --recipe linear-memory --w2 0.03
+mem0.1 --recipe linear-memory --w2 0.1
+strong0.01 --recipe strong --w2 0.01
+strong0.03 --recipe strong --w2 0.03
+paper --adversary
 R
   done >> $J; }
 study() {  # out, extra options -> one `readnet study --shard i/n` line per run of every sweep
@@ -61,15 +61,15 @@ study() {  # out, extra options -> one `readnet study --shard i/n` line per run 
   for sweep in "${sweeps[@]}"; do
     knob=${sweep%%:*}; levels=${sweep#*:}; n=$(( $(wc -w <<< "$levels") * $(wc -w <<< "$METHODS") * 3 ))
     for i in $(seq 0 $((n - 1))); do
-      echo "$PY -m readnet study --knob $knob --levels $levels --methods $METHODS --seeds 3 --out $1 --shard $i/$n $2"
+      echo "$PY -m readnet.research.cli study --knob $knob --levels $levels --methods $METHODS --seeds 3 --out $1 --shard $i/$n $2"
     done >> $J
   done; }
 if [ $PLAN = select ]; then qval "0 1 2"; study $R/study; qval "3 4"
 else
   METHODS="Basel ATL"; study $R/mining "--mining batch_all"
   IFS='|' read -ra sets <<< "$TRANSFER"
-  for s in 0 1 2; do for set in "${sets[@]}"; do for m in "atl:" "memory:--adversary --disc linear-memory"; do
-    echo "$PY -m readnet train --data synthetic --loss atl --preset quick ${set#*:} ${m#*:} --seed $s --out $R/transfer/${set%%:*}/${m%%:*}-s$s --force"
+  for s in 0 1 2; do for set in "${sets[@]}"; do for m in "atl:" "memory:--recipe linear-memory"; do
+    echo "$PY -m readnet.research.cli train --data synthetic --loss atl --preset quick ${set#*:} ${m#*:} --seed $s --out $R/transfer/${set%%:*}/${m%%:*}-s$s --force"
   done; done; done >> $J
 fi
 $PY tools/run_queue.py $J --workers $WORKERS --stop $((STOP - (SECONDS - START))) --hard $((HARD - (SECONDS - START))) --log $OUTDIR/queue.log

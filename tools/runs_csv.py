@@ -12,12 +12,16 @@ import argparse, json, os, sys
 import pandas as pd
 from readnet.core import write_text_atomic
 from readnet.paper.study import METHODS, OWN_METHODS
+from readnet.research.cli import RESEARCH_METHODS
 
 def method_name(cfg:dict) -> str:
-    "The study's name (`METHODS`, `OWN_METHODS`) of the loss and adversary a run's config trains."
-    same = lambda s: (s['loss'], s.get('adversary', False), s.get('disc')) == (cfg['loss'], cfg['adversary'],
-                                                                               cfg['disc'] if cfg['adversary'] else None)
-    return next((name for name, s in {**METHODS, **OWN_METHODS}.items() if same(s)), cfg['loss'])
+    "The study's name (`METHODS`, `OWN_METHODS`, `RESEARCH_METHODS`) of the loss and camera removal a run's config trains."
+    disc = cfg.get('disc', 'paper') if cfg.get('adversary') else None  # `disc`: a run written before --erase
+    erase, adversary = cfg.get('erase', False) or disc == 'erase', bool(cfg.get('adversary')) and disc != 'erase'
+    recipe = disc if adversary and disc != 'paper' else None
+    for name, s in {**METHODS, **OWN_METHODS}.items():
+        if recipe is None and (s['loss'], s.get('adversary', False), s.get('erase', False)) == (cfg['loss'], adversary, erase): return name
+    return next((name for name, s in RESEARCH_METHODS.items() if (s['loss'], s['recipe']) == (cfg['loss'], recipe)), cfg['loss'])
 
 def row(d, w2_in_cell=False, data_in_cell=False):
     fin = json.load(open(os.path.join(d, 'final.json'))); cfg = json.load(open(os.path.join(d, 'config.json')))

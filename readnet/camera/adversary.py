@@ -19,7 +19,7 @@ from ..core import ReIDDataError
 from ..model.network import CameraDiscriminator
 
 # %% auto #0
-__all__ = ['DISCRIMINATORS', 'camera_loss', 'AdversarialModel', 'adversarial_splitter', 'grad_reverse', 'CameraTerm',
+__all__ = ['PAPER_DISCRIMINATOR', 'camera_loss', 'AdversarialModel', 'adversarial_splitter', 'grad_reverse', 'CameraTerm',
            'CameraAdversary', 'plot_adversary']
 
 # %% ../../nbs/06_camera.adversary.ipynb #c5ba83a7
@@ -219,10 +219,7 @@ class CameraAdversary(CameraTerm):
         if self._rng is not None and state: self._rng.cpu, self._rng.cuda = state['cpu'], state['cuda']
 
 # %% ../../nbs/06_camera.adversary.ipynb #e8b75715
-DISCRIMINATORS = {  # keyword arguments of `CameraAdversary`; 'w2' (if present) replaces the paper's weight
-    'paper': dict(k=1, lr=3e-4, p=0.5, relu_last=True, input_norm=False, follow_schedule=True),
-    'strong': dict(k=5, lr=1e-3, p=0., relu_last=False, input_norm=True, follow_schedule=True, w2=3e-2),
-}
+PAPER_DISCRIMINATOR = dict(k=1, lr=3e-4, p=0.5, relu_last=True, input_norm=False, follow_schedule=True)  # `CameraAdversary`'s arguments
 
 # %% ../../nbs/06_camera.adversary.ipynb #d5e9f48d
 def _logged(learn, name):
@@ -249,6 +246,3 @@ def plot_adversary(learn, # a learner trained with `CameraAdversary`
     ax1.set_xlabel('epoch'); ax1.set_ylim(0, 1); ax1.legend()
     fig.tight_layout()
     return fig
-
-# %% ../../nbs/06_camera.adversary.ipynb #a985ad9a
-from ..evaluation.metrics import camera_probe  # moved to readnet.evaluation.metrics; kept here for one release

@@ -11,11 +11,9 @@ from fastai.callback.core import Callback
 from fastai.torch_core import get_model
 from ..model.network import CameraProjection
 from ..evaluation.metrics import ReIDEvaluation, extract_features
-from ..research.linear_adversary import ADVERSARIES, make_adversary
 
 # %% auto #0
-__all__ = ['CAMERA_RECIPES', 'camera_offsets', 'camera_subspace', 'fit_camera_projection', 'train_features', 'CameraErasure',
-           'camera_callback']
+__all__ = ['camera_offsets', 'camera_subspace', 'fit_camera_projection', 'train_features', 'CameraErasure']
 
 # %% ../../nbs/06b_camera.erasure.ipynb #008a84ff
 def _as_features(features):
@@ -85,15 +83,3 @@ class CameraErasure(Callback):
         model = self._model()
         proj = fit_camera_projection(*train_features(model, self.dls), tol=self.tol)
         model.erase, self.n_directions = proj.to(next(model.parameters()).device), proj.basis.shape[1]
-
-# %% ../../nbs/06b_camera.erasure.ipynb #389c93ec
-CAMERA_RECIPES = {**ADVERSARIES,  # the trained adversaries (06, 06a) ...
-                  'erase': dict(w2=0.)}  # ... and the closed-form projection: no adversarial weight
-
-def camera_callback(disc:str, # a key of `CAMERA_RECIPES`
-                    w2:float, # the adversarial weight (unused by 'erase')
-                    wd:float=5e-4, # weight decay of a trained discriminator
-                   ) -> Callback:
-    "The callback of the camera recipe `disc`: `CameraErasure` for 'erase', else `make_adversary`'s adversary."
-    if disc == 'erase': return CameraErasure()
-    return make_adversary(disc, w2, wd)

@@ -37,7 +37,7 @@ def _mechanism(run:Path) -> dict:
             out[f'{name}_first'], out[f'{name}_last'], out[f'{name}_mean'] = m[col].iloc[0], m[col].iloc[-1], m[col].mean()
     return out
 
-def run_grid(cells:dict, # cell name -> `TrainConfig` settings (e.g. {'ATL': dict(loss='atl')})
+def run_grid(cells:dict, # cell name -> `TrainConfig` settings (e.g. {'ATL': dict(loss='atl')}), and maybe a `camera_adversary` for `train_run`
              base:TrainConfig, # the settings every run shares
              seeds:int|list=3, # seeds 0..n-1, or a list of seeds
              out:str|Path='runs/grid', # folder for the runs (and the results files of the callers)
@@ -50,7 +50,9 @@ def run_grid(cells:dict, # cell name -> `TrainConfig` settings (e.g. {'ATL': dic
     "Train every cell for every seed (paired), skipping finished runs; one row per run."
     seeds = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     per_seed = lambda seed: dict(seed=seed, **({'synth_seed': seed} if data_seed else {}))
-    plan = [(name, seed, TrainConfig.resolve(base=base, **settings, **per_seed(seed))) for name, settings in cells.items()
+    adversaries = {name: settings.get('camera_adversary') for name, settings in cells.items()}  # e.g. readnet.research's
+    plan = [(name, seed, TrainConfig.resolve(base=base, **{k: v for k, v in settings.items() if k != 'camera_adversary'},
+                                             **per_seed(seed))) for name, settings in cells.items()
             for seed in seeds]  # every configuration is checked before the first run starts
     if shard is not None:
         i, n = shard
@@ -63,7 +65,7 @@ def run_grid(cells:dict, # cell name -> `TrainConfig` settings (e.g. {'ATL': dic
         if done: final = json.loads((run / 'final.json').read_text())
         else:
             print(f"== [{i + 1}/{len(plan)}] {name} seed {seed} -> {run}", flush=True)
-            final = train_run(cfg, run, force=True, plots=plots)
+            final = train_run(cfg, run, force=True, plots=plots, camera_adversary=adversaries[name])
         rows.append(dict(cell=name, **(columns or {}).get(name, {}), seed=seed,
                          **{k: final.get(k) for k in RESULT_COLUMNS}, **_mechanism(run),
                          cpu=final.get('device'), run=str(run)))

@@ -18,23 +18,15 @@ __all__ = ['KNOBS', 'METHODS', 'OWN_METHODS', 'STUDY', 'knob_field', 'study_conf
 # %% ../../nbs/09a_paper.study.ipynb #90f0f5c1
 KNOBS = {'camera_shift': 'synth_camera_shift', 'images_per_id': 'synth_images_per_id',
          'label_noise': 'synth_label_noise', 'cams': 'synth_cams'}
-METHODS = {  # the paper's Table 2, with its discriminator and with readnet's strong one
+METHODS = {  # the paper's Table 2
     'Basel': dict(loss='triplet'),
     'ATL': dict(loss='atl'),
-    'ACN': dict(loss='triplet', adversary=True, disc='paper'),
-    'ATL+ACN': dict(loss='atl', adversary=True, disc='paper'),
-    'ACN-strong': dict(loss='triplet', adversary=True, disc='strong'),
-    'ATL+ACN-strong': dict(loss='atl', adversary=True, disc='strong'),
+    'ACN': dict(loss='triplet', adversary=True),
+    'ATL+ACN': dict(loss='atl', adversary=True),
 }
-OWN_METHODS = {  # readnet's linear adversary (06a) and camera erasure (06b), beside the paper's methods
-    'ACN-linear': dict(loss='triplet', adversary=True, disc='linear'),
-    'ATL+ACN-linear': dict(loss='atl', adversary=True, disc='linear'),
-    # w2 0.1: chosen for the study's scale (100 ids, 48×24; 09b), where the recipe's default (0.03) was chosen for make run's
-    'ACN-memory': dict(loss='triplet', adversary=True, disc='linear-memory', w2=0.1),
-    'ATL+ACN-memory': dict(loss='atl', adversary=True, disc='linear-memory', w2=0.1),
-    'ATL+ACN-memory-pcgrad': dict(loss='atl', adversary=True, disc='linear-memory-pcgrad', w2=0.1),  # with gradient surgery
-    'Basel+erase': dict(loss='triplet', adversary=True, disc='erase'),  # no hyper-parameter: trains as Basel, then projects
-    'ATL+erase': dict(loss='atl', adversary=True, disc='erase'),
+OWN_METHODS = {  # readnet's camera erasure (06b) beside the paper's methods; the study's other adversaries: readnet.research
+    'Basel+erase': dict(loss='triplet', erase=True),  # no hyper-parameter: trains as Basel, then projects
+    'ATL+erase': dict(loss='atl', erase=True),
 }
 
 def knob_field(knob:str) -> str:
@@ -69,7 +61,7 @@ def study_cells(knob:str, # a key of `KNOBS` or a `TrainConfig` field
     cells, columns = {}, {}
     for m in methods:
         settings = table[m]
-        applies = name not in ('w2', 'disc') or settings.get('adversary', base.adversary)
+        applies = name != 'w2' or settings.get('adversary', base.adversary)
         for level in (levels if applies else [None]):
             # at the base's own value the cell is the base's: sweeps of different knobs in one folder share those runs
             cell = (f'base/{m}' if level == getattr(base, name) else f'{knob}={level}/{m}') if applies else m
@@ -86,7 +78,7 @@ def _per_level(runs:pd.DataFrame, levels:list) -> pd.DataFrame:
 
 def run_study(knob:str, # a key of `KNOBS` or a `TrainConfig` field
               levels:list, # the values the knob takes
-              methods:list|None=None, # keys of `METHODS` (default: all six)
+              methods:list|None=None, # keys of `METHODS` (default: all four)
               seeds:int|list=3, # seeds 0..n-1 (paired across methods)
               base:TrainConfig|None=None, # the configuration every run shares (default: `study_config()`)
               out:str|Path='runs/study', # folder for the runs and the results

@@ -10,11 +10,12 @@ import torch.distributed as dist
 from fastcore.basics import store_attr
 from fastai.callback.core import Callback
 from fastai.metrics import ValueMetric
-from ..camera.adversary import CameraAdversary, CameraTerm, DISCRIMINATORS
+from ..camera.adversary import CameraAdversary, CameraTerm, PAPER_DISCRIMINATOR
+from ..training.config import PAPER_DEFAULTS, paper_defaults
 
 # %% auto #0
-__all__ = ['ADVERSARIES', 'group_out_residuals', 'loo_ridge_fit', 'ridge_transfer_fit', 'LinearCameraAdversary',
-           'project_conflicting', 'make_adversary']
+__all__ = ['STRONG_DISCRIMINATOR', 'ADVERSARIES', 'group_out_residuals', 'loo_ridge_fit', 'ridge_transfer_fit',
+           'LinearCameraAdversary', 'project_conflicting', 'make_adversary', 'recipe_w2', 'recipe_adversary']
 
 # %% ../../nbs/13_research.linear_adversary.ipynb #ccf16eb5
 def group_out_residuals(h:torch.Tensor, # [n, n] the hat matrix of a linear smoother (ridge: K(K + λI)⁻¹)
@@ -149,7 +150,9 @@ def project_conflicting(grads:list, # the gradient to correct, one tensor per pa
     return [g - (coef * r).to(g.dtype) for g, r in zip(grads, ref)], dot / (ng * nr).sqrt().clamp_min(1e-30)
 
 # %% ../../nbs/13_research.linear_adversary.ipynb #de1ce8d2
-ADVERSARIES = {**DISCRIMINATORS,  # w2 of the linear ones: chosen on validation identities (09b_evidence)
+STRONG_DISCRIMINATOR = {**PAPER_DISCRIMINATOR, 'k': 5, 'lr': 1e-3, 'p': 0., 'relu_last': False, 'input_norm': True}
+ADVERSARIES = {'paper': dict(PAPER_DISCRIMINATOR), 'strong': {**STRONG_DISCRIMINATOR, 'w2': 3e-2},
+               # w2 of the linear ones: chosen on validation identities (09b_paper.evidence)
                'linear': dict(lam=0.1, by_identity=True, w2=0.3),
                # w2 at make-run scale (quick preset, 5 seeds); the study's 48×24 scale chose 0.1 (09a's methods keep it)
                'linear-memory': dict(lam=0.01, by_identity=True, memory=16, w2=0.03),
@@ -165,3 +168,18 @@ def make_adversary(disc:str, # a key of `ADVERSARIES`
     recipe = {k: v for k, v in ADVERSARIES[disc].items() if k != 'w2'}
     if disc.startswith('linear'): return LinearCameraAdversary(w2=w2, **recipe)
     return CameraAdversary(w2=w2, wd=wd, **recipe)
+
+def recipe_w2(disc:str, # a key of `ADVERSARIES`
+              loss:str, # the triplet loss it plays against
+              data:str='*', # the dataset
+             ) -> float:
+    "The weight for `disc` next to `loss`: the recipe's own (stated for ATL, scaled like the paper's), else the paper's."
+    paper = paper_defaults(loss, data)['w2']
+    own = ADVERSARIES.get(disc, {}).get('w2')
+    return paper if own is None else own * paper / PAPER_DEFAULTS[('atl', '*')]['w2']
+
+def recipe_adversary(disc:str, # a key of `ADVERSARIES`
+                    ):
+    "For `train_run(camera_adversary=…)`: a function of the run's `TrainConfig` that builds `disc`'s callback with its `w2` and `wd`."
+    if disc not in ADVERSARIES: raise ValueError(f"disc must be one of {', '.join(ADVERSARIES)}, got {disc!r}")
+    return lambda cfg: make_adversary(disc, cfg.w2, cfg.wd)

@@ -11,10 +11,9 @@ from ..core import *
 from ..data.readers import READERS, MSMT17_VAL
 from ..model.network import ARCHS, HEADS, read_state_dict
 from ..model.losses import MININGS
-from ..camera.erasure import CAMERA_RECIPES
 
 # %% auto #0
-__all__ = ['PAPER_DEFAULTS', 'LOSSES', 'DATASETS', 'PRESETS', 'ConfigError', 'option', 'flag', 'paper_defaults', 'recipe_w2',
+__all__ = ['PAPER_DEFAULTS', 'LOSSES', 'DATASETS', 'PAPER_RECIPE', 'PRESETS', 'ConfigError', 'option', 'flag', 'paper_defaults',
            'TrainConfig', 'paper_deviations', 'parse_value', 'add_config_options', 'given_options', 'config_from_args']
 
 # %% ../../nbs/08_training.config.ipynb #968d4de7
@@ -53,15 +52,6 @@ def paper_defaults(loss:str, # a key of `LOSSES`
     "The paper's `margin` and `w2` for `loss` on `data`."
     if loss not in LOSSES: raise ConfigError(f"--loss must be one of {', '.join(LOSSES)}, got {loss!r}")
     return PAPER_DEFAULTS.get((loss, data), PAPER_DEFAULTS[(loss, '*')])
-
-def recipe_w2(disc:str, # a key of `CAMERA_RECIPES`
-              loss:str, # the triplet loss it plays against
-              data:str='*', # the dataset
-             ) -> float:
-    "The adversarial weight for `disc` next to `loss`: the recipe's own (stated for ATL, scaled like the paper's), else the paper's."
-    paper = paper_defaults(loss, data)['w2']
-    own = CAMERA_RECIPES.get(disc, {}).get('w2')
-    return paper if own is None else own * paper / PAPER_DEFAULTS[('atl', '*')]['w2']
 
 # %% ../../nbs/08_training.config.ipynb #f66ef14e
 def _range_text(m):
@@ -107,19 +97,15 @@ class TrainConfig:
                                "0.05 on dukemtmc; Euclidean 0.8)", lo=0., lo_open=True, group='loss')
     w1:float = option(1e-3, "weight of ATL's feature-norm regulariser", lo=0., group='loss')
     mining:str = option('batch_hard', 'triplet mining', choices=MININGS, group='loss')
-    # the adversary
-    adversary:bool = option(False, 'remove camera information: the Adversarial Camera Network (a camera discriminator '
-                            'against the extractor), or the closed-form projection of --disc erase', group='adversary')
-    disc:str = option('paper', "camera adversary: 'paper' (the published discriminator), 'strong' (standardised input, "
-                      "plain logits, 5 steps per batch at lr 1e-3), 'linear' (readnet's: a ridge camera classifier solved "
-                      "on every batch with each identity held out; the extractor drives its fit to zero), 'linear-memory' "
-                      "(the same classifier fitted on the last 16 batches), 'linear-memory-pcgrad' (that, with the "
-                      "penalty's gradient projected off the triplet loss's where they conflict) or 'erase' (readnet's, "
-                      "make run's: no trained discriminator; after training, the camera offsets measured within "
-                      "identities on the training images are projected out of the features; w2 unused)",
-                      choices=tuple(CAMERA_RECIPES), group='adversary')
-    w2:float|None = option(None, "weight of the adversarial camera loss (default: the recipe's, else the paper's: "
-                           "1e-4 with ATL, 5e-4 with the Euclidean loss)", lo=0., group='adversary')
+    # removing the camera
+    adversary:bool = option(False, "the paper's Adversarial Camera Network: a camera discriminator (as published) "
+                            "trained against the extractor, which learns to fool it", group='camera')
+    w2:float|None = option(None, "with --adversary: weight of the adversarial camera loss (default: the paper's, "
+                           "1e-4 with ATL, 5e-4 with the Euclidean loss)", lo=0., group='camera')
+    erase:bool = option(False, "camera erasure (readnet's): after training, measure on the training images how each "
+                        "camera shifts its images away from their identity's mean feature and project those directions "
+                        "(at most one per camera) out of the model's output; trains nothing, saved in model.pth; "
+                        "combines with --adversary", group='camera')
     # the optimisation
     epochs:int = option(18, 'epochs (one epoch = one P×K pass over the training identities)', lo=1, group='optimisation')
     P:int = option(16, 'identities per batch', lo=2, group='optimisation')
@@ -150,10 +136,11 @@ class TrainConfig:
                         "ResNet-50)", choices=('quick', 'paper'), group='runtime')
 
 # %% ../../nbs/08_training.config.ipynb #74bf0610
+PAPER_RECIPE = dict(arch='resnet50', head='none', P=32, K=4, size=(128, 64), epochs=600, lr=2e-4, wd=5e-4,
+                    milestones=(1/3, 2/3), gamma=0.1, w1=1e-3, mining='batch_hard', erase=False)  # the paper's, said once
 PRESETS = {
     'quick': {},
-    'paper': dict(arch='resnet50', P=32, K=4, size=(128, 64), epochs=600, lr=2e-4, milestones=(1/3, 2/3),
-                  eval_every=50, num_workers=4, disc='paper'),
+    'paper': {**PAPER_RECIPE, 'eval_every': 50, 'num_workers': 4},
 }
 
 # %% ../../nbs/08_training.config.ipynb #be4db948
@@ -229,19 +216,17 @@ def _resolve(cls, preset:str='quick', # a key of `PRESETS`
         cfg = cls(**{**PRESETS[preset], 'preset': preset})
     else:  # the margin and w2 of `base` belong to its loss, dataset and adversary: changing those re-derives them
         changed = {k for k, v in given.items() if getattr(base, k, v) != v}
-        cfg = replace(base, **{k: None for k, deps in (('margin', {'loss', 'data'}), ('w2', {'loss', 'data', 'adversary', 'disc'}))
+        cfg = replace(base, **{k: None for k, deps in (('margin', {'loss', 'data'}), ('w2', {'loss', 'data', 'adversary'}))
                                if changed & deps and k not in given})
     if not given.get('adversary', cfg.adversary):  # an adversary's options without it: not applied, and said so
-        unused = {k: given.pop(k) for k in ('disc', 'w2') if k in given}
-        if unused: warnings.warn(f"{' and '.join(f'{flag(k)} {v}' for k, v in unused.items())} ignored: no camera "
-                                 "adversary (nor erasure) without --adversary", UserWarning)
+        if 'w2' in given: warnings.warn(f"--w2 {given.pop('w2')} ignored: no camera adversary without --adversary", UserWarning)
     cfg = replace(cfg, **given)
     if not cfg.adversary: cfg = replace(cfg, w2=None)
     for k in ('size', 'milestones'):
         if isinstance(getattr(cfg, k), list): cfg = replace(cfg, **{k: tuple(getattr(cfg, k))})
-    known = cfg.loss in LOSSES and cfg.disc in CAMERA_RECIPES  # else `check` names the bad option
+    known = cfg.loss in LOSSES  # else `check` names the bad option
     if cfg.margin is None and known: cfg = replace(cfg, margin=paper_defaults(cfg.loss, cfg.data)['margin'])
-    if cfg.adversary and cfg.w2 is None and known: cfg = replace(cfg, w2=recipe_w2(cfg.disc, cfg.loss, cfg.data))
+    if cfg.adversary and cfg.w2 is None and known: cfg = replace(cfg, w2=paper_defaults(cfg.loss, cfg.data)['w2'])
     return cfg.check()
 TrainConfig.resolve = classmethod(_resolve)
 
@@ -256,9 +241,19 @@ def _to_json(self:TrainConfig, path:str|Path|None=None) -> str:
     if path is not None: write_text_atomic(path, text)
     return text
 
+def _legacy_disc(d:dict, source:str) -> dict:
+    "`d` with the `disc` setting of readnet before `--erase` translated: 'erase' -> erase, 'paper' -> the adversary."
+    d = dict(d)
+    disc, adversary = d.pop('disc'), d.get('adversary')
+    if not adversary or disc == 'paper': return d
+    if disc == 'erase': return {**d, 'adversary': False, 'w2': None, 'erase': True}
+    raise ConfigError(f"{source}: \"disc\": {disc!r} is a study recipe that left readnet train: train it with "
+                      f"python -m readnet.research.cli train --recipe {disc} (see readnet.research)")
+
 def _from_dict(cls, d:dict, source:str='configuration') -> TrainConfig:
     "A checked configuration from `to_dict`'s output; `source` names it in errors."
     if not isinstance(d, dict): raise ConfigError(f"{source}: expected a JSON object of settings, got {type(d).__name__}")
+    if 'disc' in d: d = _legacy_disc(d, source)
     unknown = sorted(set(d) - {f.name for f in fields(cls)})
     if unknown: raise ConfigError(f"{source}: unknown setting(s) {', '.join(unknown)}")
     types_ = _field_types(cls)
@@ -278,14 +273,10 @@ TrainConfig.to_dict, TrainConfig.to_json = _to_dict, _to_json
 TrainConfig.from_dict, TrainConfig.from_json = classmethod(_from_dict), classmethod(_from_json)
 
 # %% ../../nbs/08_training.config.ipynb #f1afd257
-_PAPER_RECIPE = dict(arch='resnet50', head='none', P=32, K=4, size=(128, 64), epochs=600, lr=2e-4, wd=5e-4,
-                     milestones=(1/3, 2/3), gamma=0.1, w1=1e-3, mining='batch_hard', disc='paper')
-
 def paper_deviations(cfg:TrainConfig) -> list[str]:
     "The settings of `cfg` that differ from the paper's recipe (empty: the run follows it)."
-    want = {**_PAPER_RECIPE, **{k: v for k, v in paper_defaults(cfg.loss, cfg.data).items() if k != 'w2' or cfg.adversary}}
-    out = [f"{k}={getattr(cfg, k)!r} (paper: {v!r})" for k, v in want.items()
-           if k != 'disc' or cfg.adversary if getattr(cfg, k) != v]
+    want = {**PAPER_RECIPE, **{k: v for k, v in paper_defaults(cfg.loss, cfg.data).items() if k != 'w2' or cfg.adversary}}
+    out = [f"{k}={getattr(cfg, k)!r} (paper: {v!r})" for k, v in want.items() if getattr(cfg, k) != v]
     if cfg.weights is None: out.append('weights=None (paper: ImageNet weights)')
     return out
 

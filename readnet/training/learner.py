@@ -20,8 +20,8 @@ from .config import TrainConfig, paper_defaults
 from ..model.losses import AngularTripletLoss, TripletLoss, CosineTripletLoss, ArcTripletLoss, LossParts
 from ..model.network import ReIDModel, fast_path_callbacks
 from ..evaluation.metrics import ReIDEvaluation
-from ..camera.adversary import CameraAdversary, DISCRIMINATORS
-from ..camera.erasure import camera_callback
+from ..camera.adversary import CameraAdversary, PAPER_DISCRIMINATOR
+from ..camera.erasure import CameraErasure
 from ..model.compile import TorchCompile
 
 # %% auto #0
@@ -125,12 +125,14 @@ def torch_adam(params, # the parameters (or parameter groups) to optimise
 # %% ../../nbs/08a_training.learner.ipynb #c6029dda
 def learner_callbacks(cfg:TrainConfig, # the configuration
                       device=None, # the training device (for the mixed-precision choice)
+                      camera_adversary=None, # with `cfg.adversary`: a function of `cfg` giving the adversary to use instead of the paper's
                      ) -> list:
     "The callbacks `cfg` asks for: fast path, NaN stop, no validation loss, sampler epochs, evaluation, loss parts, adversary."
     cbs = [*fast_path_callbacks({'auto': None, 'on': True, 'off': False}[cfg.bf16], device), StopOnNaN(),
            SkipValidation(), SamplerEpoch(), LossParts(),
            ReIDEvaluation(every=cfg.eval_every or 10**9, flip=cfg.flip_eval, metric=cfg.metric)]  # 0: only at the end
-    if cfg.adversary: cbs.append(camera_callback(cfg.disc, cfg.w2, cfg.wd))
+    if cfg.adversary: cbs.append(camera_adversary(cfg) if camera_adversary else CameraAdversary(w2=cfg.w2, wd=cfg.wd, **PAPER_DISCRIMINATOR))
+    if cfg.erase: cbs.append(CameraErasure())
     if cfg.compile: cbs.append(TorchCompile())
     return cbs
 
@@ -138,6 +140,7 @@ def readnet_learner(dls, # `ReIDDataLoaders` from `pk_dataloaders` (needs `.n_ca
                     cfg:TrainConfig|None=None, # the configuration; None = `TrainConfig.resolve(**settings)` (the quick preset)
                     cbs=None, # extra callbacks
                     path:str|Path='.', # the learner's folder (where `learn.save` writes)
+                    camera_adversary=None, # see `learner_callbacks` (e.g. a recipe of `readnet.research`)
                     **settings, # `TrainConfig` fields to change (on top of `cfg`)
                    ) -> Learner:
     "A fastai `Learner` set up as the paper trains READNET, from one `TrainConfig`."
@@ -148,7 +151,7 @@ def readnet_learner(dls, # `ReIDDataLoaders` from `pk_dataloaders` (needs `.n_ca
                       "weights; pass a local torchvision state dict with weights=PATH)", stacklevel=2)
     learn = Learner(dls, model, loss_func=make_loss(cfg.loss, cfg.margin, cfg.w1, cfg.mining, cfg.data),
                     opt_func=partial(torch_adam, wd=cfg.wd), lr=cfg.lr, wd=cfg.wd, wd_bn_bias=True,
-                    cbs=learner_callbacks(cfg, getattr(dls, 'device', None)) + list(L(cbs)), path=path)
+                    cbs=learner_callbacks(cfg, getattr(dls, 'device', None), camera_adversary) + list(L(cbs)), path=path)
     learn.config = cfg
     return learn
 

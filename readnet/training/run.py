@@ -109,6 +109,7 @@ def validation_split(df:pd.DataFrame, # a dataset table (path, pid, camid, split
 def build_run(cfg:TrainConfig, # the configuration
               out:str|Path, # the run directory
               device=None, # None = CUDA when present, else CPU
+              camera_adversary=None, # see `readnet_learner`
              ):
     "The dataset table, `ReIDDataLoaders` and `Learner` (path `out`, model_dir the checkpoint folder) for `cfg`, seeded."
     set_seed(cfg.seed)
@@ -117,7 +118,7 @@ def build_run(cfg:TrainConfig, # the configuration
                          device=pick_device(device), cache=cfg.cache)
     with warnings.catch_warnings():
         if cfg.weights is None: warnings.simplefilter('ignore')  # train_run prints its own line about it
-        learn = readnet_learner(dls, cfg, path=out)
+        learn = readnet_learner(dls, cfg, path=out, camera_adversary=camera_adversary)
     learn.model_dir = CHECKPOINT
     return df, dls, learn
 
@@ -141,9 +142,9 @@ def _in_group(cfg:TrainConfig, group, resuming:bool) -> TrainConfig:
     raise ConfigError(f"--nproc {cfg.nproc} does not match the {group.world} processes torchrun started (WORLD_SIZE); "
                       "leave --nproc out under torchrun")
 
-def _launch(cfg:TrainConfig, out:Path, force:bool, resuming:bool, cbs) -> dict:
+def _launch(cfg:TrainConfig, out:Path, force:bool, resuming:bool, cbs, adversary) -> dict:
     "`cfg.nproc` processes of `readnet train` on this machine through torch's elastic launcher; rank 0 writes `out`."
-    if cbs: raise ValueError("train_run: extra callbacks cannot travel to launched processes; call it under torchrun instead")
+    if cbs or adversary: raise ValueError("train_run: extra callbacks cannot travel to launched processes; call it under torchrun instead")
     if not resuming: check_run_dir(out, cfg, force)
     load_table(cfg)  # bad data is refused here, once, and a synthetic set is generated before the processes read it
     if not resuming: prepare_run_dir(out, cfg, force)
@@ -151,7 +152,7 @@ def _launch(cfg:TrainConfig, out:Path, force:bool, resuming:bool, cbs) -> dict:
     launch_processes(cfg.nproc, ['-m', 'readnet', 'train', *args])
     return json.loads((out / 'final.json').read_text())
 
-def _train(cfg:TrainConfig, out:Path, force:bool, resuming:bool, plots:bool, cbs, group) -> dict:
+def _train(cfg:TrainConfig, out:Path, force:bool, resuming:bool, plots:bool, cbs:tuple, group) -> dict:
     "The run in this process: alone (`group` None) or as one rank of a torchrun group."
     main, rank = group is None or group.rank == 0, 0 if group is None else group.rank
     if group is not None: cfg = _in_group(cfg, group, resuming)
@@ -161,7 +162,8 @@ def _train(cfg:TrainConfig, out:Path, force:bool, resuming:bool, plots:bool, cbs
     if cfg.weights is None and main:
         _say(f"note: no --weights file, so {cfg.arch} starts from random initialisation "
              "(the paper fine-tunes ImageNet weights: pass a local torchvision .pth with --weights)")
-    df, dls, learn = build_run(cfg, out, device=None if group is None else group.device)
+    cbs, adversary = cbs  # the fit's extra callbacks, and `camera_adversary`
+    df, dls, learn = build_run(cfg, out, device=None if group is None else group.device, camera_adversary=adversary)
     if not resuming: rank0_first(lambda: prepare_run_dir(out, cfg, force), others=False)
     if state is not None:
         on_every_rank(lambda: load_checkpoint(learn, state))
@@ -187,6 +189,7 @@ def train_run(cfg:TrainConfig|None=None, # the configuration (`TrainConfig.resol
               resume:str|Path|None=None, # a run directory to continue from its last completed epoch
               plots:bool=True, # write the PNG figures
               cbs=None, # extra fastai callbacks for the fit
+              camera_adversary=None, # with `cfg.adversary`: a function of `cfg` giving the adversary used instead of the paper's
              ) -> dict:
     "Train, evaluate and write a run directory; returns `final.json`'s contents. Alone, under torchrun, or launching processes."
     if resume is not None:
@@ -196,8 +199,8 @@ def train_run(cfg:TrainConfig|None=None, # the configuration (`TrainConfig.resol
         cfg = TrainConfig.from_json(out / 'config.json')
     elif cfg is None or out is None: raise ValueError("train_run needs cfg and out (or resume)")
     out = Path(out)
-    if cfg.nproc > 1 and torchrun_env() is None: return _launch(cfg, out, force, resume is not None, cbs)
-    with process_group() as group: return _train(cfg, out, force, resume is not None, plots, cbs, group)
+    if cfg.nproc > 1 and torchrun_env() is None: return _launch(cfg, out, force, resume is not None, cbs, camera_adversary)
+    with process_group() as group: return _train(cfg, out, force, resume is not None, plots, (cbs, camera_adversary), group)
 
 # %% ../../nbs/08b_training.run.ipynb #dc85889f
 def evaluate_model(model_or_learn, # a `Learner` or a bare model returning features
