@@ -6,6 +6,7 @@
 __all__ = []
 
 # %% ../nbs/14_all.ipynb #76e901cb
+from .basics import *
 from .core import *
 from .data.readers import *
 from .data.locate import *

@@ -6,23 +6,50 @@
 from __future__ import annotations
 import argparse, inspect, os, signal, sys, typing
 from pathlib import Path
+import ast, importlib, importlib.util, linecache
 from fastcore.docments import docments
-from .core import *
+# torch-free: the options come from these (readnet --help takes a fraction of a second); each subcommand imports the
+# code it runs (torch, fastai) when it runs
+from .basics import MSMT17_VAL, TrainingDiverged
 from .training.config import TrainConfig, ConfigError, DATASETS, add_config_options, config_from_args, given_options, parse_value
-from .data.readers import MSMT17_VAL
-from .training.run import train_run, eval_run
-from .training.distributed import WorkersFailed
 from .paper.experiments import TABLES, run_experiments, print_results
 from .paper.study import METHODS, OWN_METHODS, KNOBS, knob_field, study_config, run_study
-from .data.synth import synth_cli
-from .data.summary import data_cli
-from .search.export import export_cli
-from .search.index import index_cli
-from .search.query import search_cli
-from .paper.figure1 import figure1
 
 # %% auto #0
-__all__ = ['BF16_FLAGS', 'CLIError', 'add_function', 'train_cmd', 'experiments_cmd', 'study_cmd', 'info', 'build_parser', 'main']
+__all__ = ['BF16_FLAGS', 'function_stub', 'CLIError', 'add_function', 'train_cmd', 'experiments_cmd', 'study_cmd', 'info',
+           'build_parser', 'main']
+
+# %% ../nbs/11_cli.ipynb #d77da33c
+def _constant(module:str, tree:ast.Module, name:str):
+    "The literal value of the top-level `name` of `module` (whose syntax tree is `tree`), following `from .x import name`."
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
+            return ast.literal_eval(node.value)
+        if isinstance(node, ast.ImportFrom) and any((a.asname or a.name) == name for a in node.names):
+            other = importlib.util.resolve_name('.' * node.level + (node.module or ''), module.rpartition('.')[0]) if node.level else node.module
+            return _constant(other, ast.parse(Path(importlib.util.find_spec(other).origin).read_text()), name)
+    raise ValueError(f"{module}: no literal top-level {name}")
+
+def function_stub(target:str, # 'package.module:function'
+                 ):
+    "A stand-in with `target`'s signature, annotations, docments and docstring, made from its source without importing its module."
+    module, name = target.split(':')
+    path = Path(importlib.util.find_spec(module).origin)  # imports the parent packages only
+    source = path.read_text()
+    tree = ast.parse(source)
+    fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name)
+    lines = source.splitlines(keepends=True)
+    header = ''.join(lines[fn.lineno - 1:fn.body[0].lineno - 1])  # the `def` up to the docstring, comments included
+    defaults = [d for d in fn.args.defaults + fn.args.kw_defaults if d is not None]
+    names = {n.id for d in defaults for n in ast.walk(d) if isinstance(n, ast.Name)} - {'None', 'True', 'False'}
+    stub = f"from __future__ import annotations\n{header}    {ast.get_docstring(fn)!r}\n"
+    fname = f'<readnet {target}>'  # docments reads the source back through linecache
+    linecache.cache[fname] = (len(stub), None, stub.splitlines(keepends=True), fname)
+    namespace = {'Path': Path, **{n: _constant(module, tree, n) for n in names}}
+    exec(compile(stub, fname, 'exec'), namespace)
+    func = namespace[name]
+    func.target = target
+    return func
 
 # %% ../nbs/11_cli.ipynb #b3d7e814
 class CLIError(Exception):
@@ -38,12 +65,13 @@ def _option_type(tp):
 
 def add_function(sub, # the subparsers object of the parent parser
                  name:str, # the subcommand
-                 func, # a docmented function; its parameters become `--options`
+                 func, # a docmented function, or 'module:function' (described from its source, imported when it runs); its parameters become `--options`
                  help:str, # one line for `readnet --help`
                  exclude:tuple=(), # parameters not offered on the command line
                  choices:dict|None=None, # parameter -> its allowed values
                 ) -> argparse.ArgumentParser:
     "A subcommand whose options are `func`'s parameters, with their docments as help; it calls `func(**options)`."
+    if isinstance(func, str): func = function_stub(func)
     p = sub.add_parser(name, help=help, description=inspect.getdoc(func))
     hints, docs = typing.get_type_hints(func), docments(func)
     for pname, param in inspect.signature(func).parameters.items():
@@ -56,7 +84,13 @@ def add_function(sub, # the subparsers object of the parent parser
         p.add_argument('--' + pname.replace('_', '-'), dest=pname, required=required, default=default,
                        help=(docs.get(pname) or '') + ('' if required or default in (None, False) else f' (default {default})'),
                        **kw)
-    p.set_defaults(handler=lambda args: func(**{k: v for k, v in vars(args).items() if k not in ('handler', 'command')}))
+    def call(args):
+        f = func
+        if hasattr(func, 'target'):
+            module, fname = func.target.split(':')
+            f = getattr(importlib.import_module(module), fname)
+        return f(**{k: v for k, v in vars(args).items() if k not in ('handler', 'command')})
+    p.set_defaults(handler=call)
     return p
 
 # %% ../nbs/11_cli.ipynb #a624f8ac
@@ -86,13 +120,16 @@ def train_cmd(args, # the parsed options
             given = [k for k in ('out', 'config') if getattr(args, k)] + [
                 f for f in TrainConfig.__dataclass_fields__ if getattr(args, f, None) is not None]
             if given: raise CLIError(f"--resume continues a run with its own configuration; drop --{given[0].replace('_', '-')}")
-            train_run(resume=args.resume, camera_adversary=camera_adversary)  # a run of several processes is resumed by as many
+            run = dict(resume=args.resume)  # a run of several processes is resumed by as many
         else:
             if not args.out: raise CLIError("--out is required (the run directory), or --resume RUN")
             cfg = config_from_args(args, base=TrainConfig.from_json(args.config) if args.config else None)
-            train_run(cfg, args.out, force=args.force, camera_adversary=camera_adversary)  # --nproc N > 1: torch's elastic launcher starts N processes
+            run = dict(cfg=cfg, out=args.out, force=args.force)  # --nproc N > 1: torch's elastic launcher starts N processes
+        from readnet.training.run import train_run  # torch, from here on: the options were fine
+        from readnet.training.distributed import WorkersFailed
+        try: train_run(**run, camera_adversary=camera_adversary)
+        except WorkersFailed as e: return e.exitcode  # each process has printed its own message
         return 0
-    except WorkersFailed as e: return e.exitcode  # each process has printed its own message
     except KeyboardInterrupt:
         if int(os.environ.get('RANK', 0)) == 0:  # in a torchrun group, rank 0 speaks for all
             print(f"readnet train: interrupted; the last completed epoch is saved: continue with "
@@ -108,7 +145,11 @@ def _add_eval(sub):
     p.add_argument('--data', choices=TrainConfig.__dataclass_fields__['data'].metadata['choices'],
                    help="evaluate on this dataset instead of the run's")
     p.add_argument('--root', help='dataset folder for --data (or its parent, or its downloaded archive)')
-    p.set_defaults(handler=lambda a: eval_run(a.run, rerank=a.rerank, data=a.data, root=a.root) and None)
+    p.set_defaults(handler=_eval)
+
+def _eval(a):
+    from readnet.training.run import eval_run
+    eval_run(a.run, rerank=a.rerank, data=a.data, root=a.root)
 
 def _add_experiments(sub):
     p = sub.add_parser('experiments', help="run the paper's Table 2 (methods) or Table 5 (margins) over seeds",
@@ -183,6 +224,7 @@ def _cpu_model() -> str:
 def info() -> int:
     "Print the library versions, the compute device, the CPU's bf16-relevant flags and the fast path readnet would use."
     import torch, fastai, platform
+    from readnet.core import pick_device, cpu_flags, cpu_bf16_supported, resolve_bf16
     from readnet import __version__
     dev = pick_device()
     print(f"readnet {__version__}  torch {torch.__version__}  fastai {fastai.__version__}  python {platform.python_version()}")
@@ -200,17 +242,17 @@ def build_parser(prog:str='readnet', # the program name its messages show
     parser = argparse.ArgumentParser(prog=prog,
         description='READNET person re-identification: Angular Triplet Loss + Adversarial Camera Network, on fastai.')
     sub = parser.add_subparsers(dest='command', metavar='COMMAND')
-    add_function(sub, 'synth', synth_cli, help='write the synthetic multi-camera pedestrian dataset (Market-1501 layout)')
-    add_function(sub, 'data', data_cli, help="print a dataset's counts beside the published ones and write a grid of "
+    add_function(sub, 'synth', 'readnet.data.synth:synth_cli', help='write the synthetic multi-camera pedestrian dataset (Market-1501 layout)')
+    add_function(sub, 'data', 'readnet.data.summary:data_cli', help="print a dataset's counts beside the published ones and write a grid of "
                  "sample images per camera (--check: decode every image)", choices=dict(data=DATASETS, msmt17_val=MSMT17_VAL))
     _add_train(sub)
     _add_eval(sub)
     _add_experiments(sub)
     _add_study(sub)
-    add_function(sub, 'export', export_cli, help="export a run's feature extractor (torch.export .pt2 and ONNX) with its preprocessing")
-    add_function(sub, 'index', index_cli, help='index a folder of gallery images for search (exact, or --approx for large galleries)')
-    add_function(sub, 'search', search_cli, help='rank the gallery images of an index for query images (CSV + ranked-list PNG)')
-    add_function(sub, 'figure1', figure1, help="reproduce the paper's Figure 1 (MNIST feature angles, L_ori vs L_atl)")
+    add_function(sub, 'export', 'readnet.search.export:export_cli', help="export a run's feature extractor (torch.export .pt2 and ONNX) with its preprocessing")
+    add_function(sub, 'index', 'readnet.search.index:index_cli', help='index a folder of gallery images for search (exact, or --approx for large galleries)')
+    add_function(sub, 'search', 'readnet.search.query:search_cli', help='rank the gallery images of an index for query images (CSV + ranked-list PNG)')
+    add_function(sub, 'figure1', 'readnet.paper.figure1:figure1', help="reproduce the paper's Figure 1 (MNIST feature angles, L_ori vs L_atl)")
     add_function(sub, 'info', info, help='print versions, the device and whether bfloat16 pays on this CPU')
     parser.commands = sub.choices
     return parser
@@ -228,7 +270,7 @@ def main(argv:list[str]|None=None, # the arguments (default: the command line's)
     try: code = args.handler(args)
     except Exception as e:
         # errors a user can act on: one line, no traceback; anything else is a bug and keeps its traceback
-        if not isinstance(e, (CLIError, ValueError, OSError)) and type(e).__name__ != 'TrainingDiverged': raise
+        if not isinstance(e, (CLIError, ValueError, OSError, TrainingDiverged)): raise
         msg = str(e).strip().splitlines()[-1].strip()  # fastai prefixes errors raised in callbacks with a line of its own
         print(f"readnet {args.command}: error: {msg}", file=sys.stderr)
         return 2

@@ -13,12 +13,13 @@ from PIL import Image
 from fastai.vision.core import PILImage
 from ..core import ReIDDataError
 from .locate import locate_dataset
+from ..basics import READER_NAMES, MSMT17_VAL
 
 # %% auto #0
 __all__ = ['SPLITS', 'MARKET_FOLDERS', 'MARKET_PATTERN', 'DUKE_PATTERN', 'CUHK03_NAME', 'CUHK03_FIELDS', 'MSMT17_LISTS',
-           'MSMT17_VERSIONS', 'MSMT17_VAL', 'MSMT17_LINE', 'PUBLISHED_COUNTS', 'READERS', 'read_market1501',
-           'read_dukemtmc', 'read_cuhk03', 'read_msmt17', 'load_image', 'published_key', 'dataset_counts',
-           'count_differences', 'check_published_counts', 'cache_dir', 'get_dataset']
+           'MSMT17_VERSIONS', 'MSMT17_LINE', 'PUBLISHED_COUNTS', 'READERS', 'read_market1501', 'read_dukemtmc',
+           'read_cuhk03', 'read_msmt17', 'load_image', 'published_key', 'dataset_counts', 'count_differences',
+           'check_published_counts', 'cache_dir', 'get_dataset']
 
 # %% ../../nbs/01_data.readers.ipynb #f885d896
 SPLITS = ('train', 'query', 'gallery')
@@ -159,7 +160,6 @@ def read_cuhk03(root:str|Path, # folder with the new-protocol configs and cuhk-0
 # %% ../../nbs/01_data.readers.ipynb #5ceda7ab
 MSMT17_LISTS = {'train': 'list_train.txt', 'val': 'list_val.txt', 'query': 'list_query.txt', 'gallery': 'list_gallery.txt'}
 MSMT17_VERSIONS = {'V1': ('train', 'test'), 'V2': ('mask_train_v2', 'mask_test_v2')}  # training, test image folders
-MSMT17_VAL = ('exclude', 'merge')
 MSMT17_LINE = r'^(?P<rel>(?:[^\s/]+/)*\d+_\d+_(?P<cam>\d+)_[^\s_/]+_\d+_\d+\.jpg)\s+(?P<label>\d+)$'
 
 def _read_list(path:Path) -> pd.DataFrame:
@@ -287,8 +287,8 @@ def _synthetic(root, **kw) -> pd.DataFrame:
     df.attrs['root'] = str(Path(path).resolve())
     return df
 
-READERS = {'market1501': read_market1501, 'dukemtmc': read_dukemtmc, 'cuhk03-labeled': partial(read_cuhk03, variant='labeled'),
-           'cuhk03-detected': partial(read_cuhk03, variant='detected'), 'msmt17': read_msmt17}
+READERS = dict(zip(READER_NAMES, (read_market1501, read_dukemtmc, partial(read_cuhk03, variant='labeled'),  # in basics' order
+                                   partial(read_cuhk03, variant='detected'), read_msmt17)))
 
 def get_dataset(name:str, # market1501, dukemtmc, cuhk03-labeled, cuhk03-detected, msmt17 or synthetic
                 root:str|Path|None=None, # dataset folder, its parent or its archive (synthetic: where to generate); None = cache_dir()

@@ -12,9 +12,10 @@ from fastcore.foundation import L
 from fastai.callback.core import Callback
 from fastai.learner import ValueMetric, Recorder
 from fastai.torch_core import find_bs
+from ..basics import MININGS
 
 # %% auto #0
-__all__ = ['MININGS', 'euclidean_distances', 'cosine_similarities', 'angles', 'pair_masks', 'mine_triplets', 'triplet_angle_gap',
+__all__ = ['euclidean_distances', 'cosine_similarities', 'angles', 'pair_masks', 'mine_triplets', 'triplet_angle_gap',
            'TripletLossBase', 'TripletLoss', 'CosineTripletLoss', 'ArcTripletLoss', 'AngularTripletLoss', 'LossParts',
            'TripletCallback', 'ATLCallback']
 
@@ -39,8 +40,6 @@ def angles(features:torch.Tensor, # [B, d] raw features (normalised here)
     return torch.arccos(cosine_similarities(features).clamp(-1 + eps, 1 - eps))
 
 # %% ../../nbs/04_model.losses.ipynb #d77704d6
-MININGS = ('batch_hard', 'batch_all', 'none')
-
 def pair_masks(pids:torch.Tensor, # [B] identity labels
               ) -> tuple[torch.Tensor, torch.Tensor]:
     "Boolean [B, B] masks `(positive, negative)`: `positive[i, j]` when j ≠ i has i's identity, `negative[i, j]` when not."

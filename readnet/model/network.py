@@ -13,17 +13,16 @@ from torchvision.models import resnet
 from fastai.callback.fp16 import MixedPrecision
 from fastai.callback.channelslast import ChannelsLast
 from ..core import CPUMixedPrecision, pick_device, resolve_bf16
+from ..basics import ARCHS, HEADS
 
 # %% auto #0
-__all__ = ['ARCHS', 'HEADS', 'read_state_dict', 'guess_resnet', 'check_state_dict', 'imagenet_checkpoint', 'CameraProjection',
-           'ReIDModel', 'CameraDiscriminator', 'fast_path_callbacks']
+__all__ = ['read_state_dict', 'guess_resnet', 'check_state_dict', 'imagenet_checkpoint', 'CameraProjection', 'ReIDModel',
+           'CameraDiscriminator', 'fast_path_callbacks']
 
 # %% ../../nbs/05_model.network.ipynb #e9314803
-_ARCHS = {'resnet18': (resnet.resnet18, resnet.ResNet18_Weights),
-          'resnet34': (resnet.resnet34, resnet.ResNet34_Weights),
-          'resnet50': (resnet.resnet50, resnet.ResNet50_Weights)}
-ARCHS = tuple(_ARCHS)  # the backbones readnet builds
-HEADS = ('none', 'bnneck', 'trinet')  # what follows the pooled features: nothing (the paper), BN-neck, TriNet's MLP
+_ARCHS = dict(zip(ARCHS, ((resnet.resnet18, resnet.ResNet18_Weights),  # the backbones of `readnet.basics.ARCHS`, in order
+                           (resnet.resnet34, resnet.ResNet34_Weights),
+                           (resnet.resnet50, resnet.ResNet50_Weights))))
 
 def read_state_dict(path:str|Path, # a `.pth` file: a state dict, or a checkpoint dict holding one
                    ) -> dict[str, torch.Tensor]:

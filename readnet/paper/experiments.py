@@ -7,10 +7,8 @@ from __future__ import annotations
 import json, re
 from pathlib import Path
 import numpy as np, pandas as pd
-from scipy import stats
-from ..core import *
 from ..training.config import TrainConfig, ConfigError
-from ..training.run import train_run
+# torch, scipy and the training code are imported where they are used: `readnet --help` reads `TABLES` without them
 
 # %% auto #0
 __all__ = ['RESULT_COLUMNS', 'TABLES', 'PAPER_RESULTS', 'run_grid', 'mean_ci', 'paired_differences', 'summarise', 'paper_numbers',
@@ -48,6 +46,7 @@ def run_grid(cells:dict, # cell name -> `TrainConfig` settings (e.g. {'ATL': dic
              shard:tuple|None=None, # (i, n): train only every n-th run starting at i (n processes share a grid)
             ) -> pd.DataFrame:
     "Train every cell for every seed (paired), skipping finished runs; one row per run."
+    from readnet.training.run import train_run
     seeds = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     per_seed = lambda seed: dict(seed=seed, **({'synth_seed': seed} if data_seed else {}))
     adversaries = {name: settings.get('camera_adversary') for name, settings in cells.items()}  # e.g. readnet.research's
@@ -77,6 +76,7 @@ def mean_ci(values, # the per-seed numbers
             level:float=0.95, # coverage
            ) -> tuple[float, float, int]:
     "`(mean, half-width of the Student-t interval, n)`; the half-width is NaN for fewer than two values."
+    from scipy import stats
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
     if len(x) == 0: return float('nan'), float('nan'), 0
@@ -211,6 +211,7 @@ def plot_results(runs:pd.DataFrame, title:str='', baseline:str|None=None):
 def write_results(runs:pd.DataFrame, out:str|Path, title:str='', data:str='synthetic'):
     "Write `results.csv` (one row per run), `results.md` and `results.png` into `out`."
     out = Path(out)
+    from readnet.core import write_text_atomic, save_figure
     write_text_atomic(out / 'results.csv', runs.to_csv(index=False))
     write_text_atomic(out / 'results.md', results_markdown(runs, title, data))
     save_figure(plot_results(runs, title), out / 'results.png')

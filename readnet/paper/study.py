@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 import numpy as np, pandas as pd
-from ..core import *
 from ..training.config import TrainConfig, ConfigError
 from .experiments import run_grid, mean_ci, paired_differences, summarise, _pm
 
@@ -158,6 +157,7 @@ def plot_study(runs:pd.DataFrame, knob:str, levels:list, baseline:str):
 def write_study(runs:pd.DataFrame, out:str|Path, knob:str, levels:list, baseline:str, base:TrainConfig|None=None):
     "Write `results.csv`, `results.md` and `results.png` of a study into `out`."
     out = Path(out)
+    from readnet.core import write_text_atomic, save_figure  # torch: only when writing
     write_text_atomic(out / 'results.csv', runs.to_csv(index=False))
     write_text_atomic(out / 'results.md', study_markdown(runs, knob, levels, baseline, base))
     save_figure(plot_study(runs, knob, levels, baseline), out / 'results.png')

@@ -7,10 +7,7 @@ from __future__ import annotations
 import argparse, json, sys, types, typing, warnings
 from dataclasses import dataclass, field, fields, asdict, replace, MISSING
 from pathlib import Path
-from ..core import *
-from ..data.readers import READERS, MSMT17_VAL
-from ..model.network import ARCHS, HEADS, read_state_dict
-from ..model.losses import MININGS
+from ..basics import READER_NAMES, MSMT17_VAL, ARCHS, HEADS, MININGS  # names only: this module imports no torch
 
 # %% auto #0
 __all__ = ['PAPER_DEFAULTS', 'LOSSES', 'DATASETS', 'PAPER_RECIPE', 'PRESETS', 'ConfigError', 'option', 'flag', 'paper_defaults',
@@ -44,7 +41,7 @@ PAPER_DEFAULTS = {  # (loss, dataset) -> margin, w2
     ('arc', '*'): dict(margin=0.08, w2=1e-4),
 }
 LOSSES = tuple(dict.fromkeys(loss for loss, _ in PAPER_DEFAULTS))
-DATASETS = ('synthetic', *READERS)
+DATASETS = ('synthetic', *READER_NAMES)
 
 def paper_defaults(loss:str, # a key of `LOSSES`
                    data:str='*', # the dataset name
@@ -189,6 +186,7 @@ def _check_rules(c):
                           "state dict), or --random-init to train from random weights on purpose")
     if c.adversary and c.w2 is None: raise ConfigError("--adversary needs --w2 (TrainConfig.resolve fills it in)")
     if c.weights is not None:
+        from readnet.model.network import read_state_dict  # torch: only when a weights file is given
         try: read_state_dict(c.weights)
         except (OSError, ValueError) as e: raise ConfigError(f"--weights: {e}") from None
 
@@ -238,7 +236,9 @@ def _to_dict(self:TrainConfig) -> dict:
 def _to_json(self:TrainConfig, path:str|Path|None=None) -> str:
     "The configuration as JSON text; written atomically to `path` when given."
     text = json.dumps(self.to_dict(), indent=2) + '\n'
-    if path is not None: write_text_atomic(path, text)
+    if path is not None:
+        from readnet.core import write_text_atomic  # torch: only when writing (`readnet --help` needs none)
+        write_text_atomic(path, text)
     return text
 
 def _legacy_disc(d:dict, source:str) -> dict:

@@ -16,6 +16,7 @@ from fastai.callback.core import Callback, CancelValidException
 from fastai.callback.schedule import ParamScheduler
 from fastai.callback.progress import ProgressCallback
 from ..core import *
+from ..basics import TrainingDiverged  # defined without torch: the command line names it
 from .config import TrainConfig, paper_defaults
 from ..model.losses import AngularTripletLoss, TripletLoss, CosineTripletLoss, ArcTripletLoss, LossParts
 from ..model.network import ReIDModel, fast_path_callbacks
@@ -25,8 +26,8 @@ from ..camera.erasure import CameraErasure
 from ..model.compile import TorchCompile
 
 # %% auto #0
-__all__ = ['LOSS_CLASSES', 'SchedStep', 'SkipValidation', 'TrainingDiverged', 'running_stats', 'StopOnNaN', 'SamplerEpoch',
-           'EpochLines', 'make_loss', 'torch_adam', 'learner_callbacks', 'readnet_learner']
+__all__ = ['LOSS_CLASSES', 'SchedStep', 'SkipValidation', 'running_stats', 'StopOnNaN', 'SamplerEpoch', 'EpochLines', 'make_loss',
+           'torch_adam', 'learner_callbacks', 'readnet_learner']
 
 # %% ../../nbs/08a_training.learner.ipynb #827ad022
 def SchedStep(lr:float, # the starting learning rate
@@ -55,9 +56,6 @@ class SkipValidation(Callback):
         self.recorder.log += values
 
 # %% ../../nbs/08a_training.learner.ipynb #fbda2b90
-class TrainingDiverged(RuntimeError):
-    "The loss or the network's running statistics became NaN or infinite; the message names the epoch and batch."
-
 def running_stats(model:torch.nn.Module) -> dict[str, torch.Tensor]:
     "The running means and variances of `model`'s BatchNorm layers, by layer name."
     return {f'{n}.{k}': getattr(m, k) for n, m in model.named_modules()
