@@ -131,7 +131,8 @@ def train_cmd(args, # the parsed options
         except WorkersFailed as e: return e.exitcode  # each process has printed its own message
         return 0
     except KeyboardInterrupt:
-        if int(os.environ.get('RANK', 0)) == 0:  # in a torchrun group, rank 0 speaks for all
+        from readnet.training.distributed import torchrun_env
+        if (torchrun_env() or {}).get('rank', 0) == 0:  # in a torchrun group, rank 0 speaks for all
             print(f"readnet train: interrupted; the last completed epoch is saved: continue with "
                   f"readnet train --resume {args.resume or args.out}", file=sys.stderr)
         return 130

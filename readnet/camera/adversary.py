@@ -97,6 +97,7 @@ class _PrivateRNG:
 # %% ../../nbs/06_camera.adversary.ipynb #824d23c2
 class CameraTerm(Callback):
     "What every camera adversary shares: `learn.dls.n_cams`, checked camera ids, and its three metrics summed on the device."
+    name = 'camera_adversary'  # the learner's attribute for it, whichever adversary it is (`learn.camera_adversary`)
     def _init_metrics(self):
         self._sums = None
         self._metrics = L(ValueMetric(self._mean_triplet, 'triplet_loss'), ValueMetric(self._mean_cam_loss, 'cam_loss'),

@@ -14,6 +14,7 @@ from fastai.torch_core import to_device
 from fastai.vision.core import TensorImage
 from ..core import ReIDDataError, atomic_path, write_text_atomic
 from .readers import cache_dir
+from ..basics import world, rank
 
 # %% auto #0
 __all__ = ['CACHE_FORMAT', 'cache_key', 'default_cache_root', 'ImageCache', 'build_image_cache', 'CachedBatches', 'CachedDL']
@@ -81,8 +82,7 @@ def _valid(file, shape):
 
 def _distributed_rank():
     "This process's rank when torch.distributed is initialised with several processes, else None."
-    live = torch.distributed.is_available() and torch.distributed.is_initialized()
-    return torch.distributed.get_rank() if live and torch.distributed.get_world_size() > 1 else None
+    return rank() if world() > 1 else None
 
 def _build(paths, decode, size, file, n_workers, progress, label):
     shape = (*size, 3)

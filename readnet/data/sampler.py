@@ -18,6 +18,7 @@ from fastai.vision.augment import Resize, ResizeMethod, RandTransform
 from fastai.vision.core import PILImage, TensorImage, imagenet_stats
 from fastai.vision.data import ImageBlock
 from ..core import ReIDDataError, pick_device
+from ..basics import live_group, world, rank as this_rank
 from .cache import CachedBatches, build_image_cache
 
 # %% auto #0
@@ -113,15 +114,14 @@ def reid_block(train_pids, # the training rows' pids (they define the contiguous
 def _agreed_seed(world_size:int) -> int:
     "A fresh seed from Python's `random`; under torch.distributed, rank 0's seed on every rank."
     seed = random.randint(0, 2**31 - 1)
-    if world_size > 1 and torch.distributed.is_available() and torch.distributed.is_initialized():
+    if world_size > 1 and live_group():
         box = [seed]; torch.distributed.broadcast_object_list(box, src=0); seed = box[0]
     return seed
 
 def _rank_and_world(rank, world_size):
     "`rank`, `world_size`, defaulting to torch.distributed's when initialised, else a single process."
-    live = torch.distributed.is_available() and torch.distributed.is_initialized()
-    if world_size is None: world_size = torch.distributed.get_world_size() if live else 1
-    if rank is None: rank = torch.distributed.get_rank() if live else 0
+    if world_size is None: world_size = world()
+    if rank is None: rank = this_rank()
     if not 0 <= rank < world_size: raise ValueError(f"rank must be in 0..{world_size-1}, got {rank}")
     return rank, world_size
 

@@ -15,12 +15,13 @@ from fastai.torch_core import get_model
 from fastcore.basics import store_attr
 
 # %% auto #0
-__all__ = ['evaluate_rank', 'extract_features', 'distance_matrix', 'evaluate_features', 'ReIDEvaluation', 'camera_probe']
+__all__ = ['check_labels', 'rows_per_chunk', 'evaluate_rank', 'extract_features', 'squared_norms', 'distance_block',
+           'prepare_features', 'distance_matrix', 'evaluate_features', 'ReIDEvaluation', 'camera_probe']
 
 # %% ../../nbs/07_evaluation.metrics.ipynb #951e3d48
 _PROTOCOLS, _APS = ('market', 'cuhk03'), ('standard', 'market_official')
 
-def _labels(name, a, n=None):
+def check_labels(name, a, n=None):
     "`a` as a 1-d int64 array (of length `n` when given), else a ValueError naming it."
     a = np.asarray(a.cpu() if torch.is_tensor(a) else a)
     if a.ndim != 1: raise ValueError(f"{name} must be 1-d, got shape {a.shape}")
@@ -32,10 +33,10 @@ def _check_args(nq, ng, q_pids, g_pids, q_camids, g_camids, max_rank, protocol, 
     if protocol not in _PROTOCOLS: raise ValueError(f"protocol must be one of {_PROTOCOLS}, got {protocol!r}")
     if ap not in _APS: raise ValueError(f"ap must be one of {_APS}, got {ap!r}")
     if int(max_rank) < 1: raise ValueError(f"max_rank must be >= 1, got {max_rank}")
-    return (_labels('q_pids', q_pids, nq), _labels('g_pids', g_pids, ng),
-            _labels('q_camids', q_camids, nq), _labels('g_camids', g_camids, ng))
+    return (check_labels('q_pids', q_pids, nq), check_labels('g_pids', g_pids, ng),
+            check_labels('q_camids', q_camids, nq), check_labels('g_camids', g_camids, ng))
 
-def _chunk_rows(n_cols, budget, bytes_per_entry):
+def rows_per_chunk(n_cols, budget, bytes_per_entry):
     "How many query rows fit in `budget` bytes when each (query, gallery) entry costs `bytes_per_entry`."
     return max(1, int(budget // (bytes_per_entry * max(n_cols, 1))))
 
@@ -220,7 +221,7 @@ def evaluate_rank(distmat:np.ndarray, # [Q, G] query-to-gallery distances (small
     if distmat.dtype not in (np.float32, np.float64): distmat = distmat.astype(np.float64)
     nq, ng = distmat.shape
     labels = _check_args(nq, ng, q_pids, g_pids, q_camids, g_camids, max_rank, protocol, ap)
-    rows = _chunk_rows(ng, memory_budget, 40 if protocol == 'market' else 96)
+    rows = rows_per_chunk(ng, memory_budget, 40 if protocol == 'market' else 96)
     blocks = ((s, distmat[s:s + rows]) for s in range(0, nq, rows))
     try: return _evaluate_blocks(blocks, *labels, max_rank, protocol, ap, n_repeats, seed)
     except _NonFinite:  # checked block by block (the min/max also sets the bins); count them only to report
@@ -261,26 +262,26 @@ def _features(name, f):
         raise ValueError(f"{name} has {bad} rows with NaN or infinite values")
     return f
 
-def _sq_norms(f): return torch.cat([(c * c).sum(1) for c in f.split(2048)])  # no temporary as large as `f`
+def squared_norms(f): return torch.cat([(c * c).sum(1) for c in f.split(2048)])  # no temporary as large as `f`
 
-def _distance_block(q, g, g_sq, metric):
+def distance_block(q, g, g_sq, metric):
     "Distances of a block of queries to the gallery `g`; `g_sq`: its squared norms (cosine: its inverse norms)."
     if metric == 'cosine': return (torch.nn.functional.normalize(q, dim=1) @ g.T).mul_(g_sq[None]).neg_().add_(1)
     d = torch.addmm(g_sq[None], q, g.T, alpha=-2).add_((q * q).sum(1, keepdim=True)).clamp_(min=0)
     return d.sqrt_() if metric == 'euclidean' else d
 
-def _prepare(qf, gf, metric):
+def prepare_features(qf, gf, metric):
     if metric not in _METRICS: raise ValueError(f"metric must be one of {_METRICS}, got {metric!r}")
     qf, gf = _features('qf', qf), _features('gf', gf)
     if qf.shape[1] != gf.shape[1]: raise ValueError(f"qf has {qf.shape[1]} dims but gf has {gf.shape[1]}")
     gf = gf.to(qf.dtype)
-    g_sq = _sq_norms(gf)
+    g_sq = squared_norms(gf)
     return qf, gf, (1 / g_sq.sqrt().clamp_(min=1e-12) if metric == 'cosine' else g_sq)
 
 def _blocks(qf, gf, metric, rows):
     "Yield `(start, distances as numpy)` for blocks of `rows` queries."
-    qf, g, g_sq = _prepare(qf, gf, metric)
-    for s in range(0, len(qf), rows): yield s, _distance_block(qf[s:s + rows], g, g_sq, metric).numpy()
+    qf, g, g_sq = prepare_features(qf, gf, metric)
+    for s in range(0, len(qf), rows): yield s, distance_block(qf[s:s + rows], g, g_sq, metric).numpy()
 
 def distance_matrix(qf, # [Q, d] query features (torch or numpy)
                     gf, # [G, d] gallery features
@@ -289,7 +290,7 @@ def distance_matrix(qf, # [Q, d] query features (torch or numpy)
                    ) -> np.ndarray:
     "The [Q, G] distance matrix (numpy, dtype of the features), computed in blocks of queries."
     out = None
-    for s, d in _blocks(qf, gf, metric, _chunk_rows(len(gf), memory_budget, 8)):
+    for s, d in _blocks(qf, gf, metric, rows_per_chunk(len(gf), memory_budget, 8)):
         if out is None: out = np.empty((len(qf), d.shape[1]), d.dtype)
         out[s:s + len(d)] = d
     return out
@@ -303,7 +304,7 @@ def evaluate_features(qf, gf, # [Q, d] query and [G, d] gallery features
                      ) -> tuple[np.ndarray, float]:
     "`evaluate_rank` on the distances between `qf` and `gf`, never holding the full distance matrix."
     labels = _check_args(len(qf), len(gf), q_pids, g_pids, q_camids, g_camids, max_rank, protocol, ap)
-    rows = _chunk_rows(len(gf), memory_budget, 48 if protocol == 'market' else 104)
+    rows = rows_per_chunk(len(gf), memory_budget, 48 if protocol == 'market' else 104)
     return _evaluate_blocks(_blocks(qf, gf, metric, rows), *labels, max_rank, protocol, ap, n_repeats, seed)
 
 # %% ../../nbs/07_evaluation.metrics.ipynb #109da95d

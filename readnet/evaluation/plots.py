@@ -9,10 +9,10 @@ import numpy as np
 import torch
 import matplotlib.pyplot as plt
 from PIL import Image
-from .metrics import _labels
+from .metrics import check_labels
 
 # %% auto #0
-__all__ = ['plot_cmc', 'ranked_gallery', 'show_ranked', 'pair_distances', 'plot_distances']
+__all__ = ['plot_cmc', 'table_image', 'ranked_gallery', 'show_ranked', 'pair_distances', 'plot_distances']
 
 # %% ../../nbs/07a_evaluation.plots.ipynb #0f8fcd1a
 def plot_cmc(cmcs:np.ndarray|dict, # one CMC curve, or {label: curve} for several runs
@@ -31,7 +31,7 @@ def plot_cmc(cmcs:np.ndarray|dict, # one CMC curve, or {label: curve} for severa
     return ax
 
 # %% ../../nbs/07a_evaluation.plots.ipynb #aa338b93
-def _image(images, i):
+def table_image(images, i):
     "Image `i` of a dataset table, a list of paths/arrays, or a tensor [N, 3, H, W], as an HxWx3 float array in [0, 1]."
     if hasattr(images, 'columns'): images = images['path'].tolist()
     item = images[i]
@@ -42,8 +42,8 @@ def _image(images, i):
 
 def ranked_gallery(distmat, q_pids, g_pids, q_camids, g_camids, query:int, topk:int=10):
     "Gallery indices of the top-`topk` kept entries for one query (stable sort) and whether each is a correct match."
-    q_pids, g_pids = _labels('q_pids', q_pids), _labels('g_pids', g_pids)
-    q_camids, g_camids = _labels('q_camids', q_camids), _labels('g_camids', g_camids)
+    q_pids, g_pids = check_labels('q_pids', q_pids), check_labels('g_pids', g_pids)
+    q_camids, g_camids = check_labels('q_camids', q_camids), check_labels('g_camids', g_camids)
     order = np.argsort(np.asarray(distmat)[query], kind='stable')
     same = g_pids[order] == q_pids[query]
     keep = ~((same & (g_camids[order] == q_camids[query])) | (g_pids[order] == -1))
@@ -59,8 +59,8 @@ def show_ranked(distmat, q_pids, g_pids, q_camids, g_camids, # as for `evaluate_
     fig, axes = plt.subplots(len(queries), topk + 1, figsize=(size * (topk + 1), 2.2 * size * len(queries)), squeeze=False)
     for row, q in zip(axes, queries):
         idx, correct = ranked_gallery(distmat, q_pids, g_pids, q_camids, g_camids, q, topk)
-        panels = [(_image(q_images, q), 'black', f"query\nid {q_pids[q]} cam {q_camids[q]}")]
-        panels += [(_image(g_images, g), 'limegreen' if ok else 'red', f"#{r + 1} cam {g_camids[g]}")
+        panels = [(table_image(q_images, q), 'black', f"query\nid {q_pids[q]} cam {q_camids[q]}")]
+        panels += [(table_image(g_images, g), 'limegreen' if ok else 'red', f"#{r + 1} cam {g_camids[g]}")
                    for r, (g, ok) in enumerate(zip(idx, correct))]
         for ax, panel in zip(row, panels + [None] * (topk + 1 - len(panels))):
             ax.set_xticks([]); ax.set_yticks([])
@@ -74,8 +74,8 @@ def show_ranked(distmat, q_pids, g_pids, q_camids, g_camids, # as for `evaluate_
 # %% ../../nbs/07a_evaluation.plots.ipynb #de417528
 def pair_distances(distmat, q_pids, g_pids, q_camids, g_camids):
     "Distances of the positive pairs (same id, other camera) and of the negative pairs (other id), junk excluded."
-    q_pids, g_pids = _labels('q_pids', q_pids), _labels('g_pids', g_pids)
-    q_camids, g_camids = _labels('q_camids', q_camids), _labels('g_camids', g_camids)
+    q_pids, g_pids = check_labels('q_pids', q_pids), check_labels('g_pids', g_pids)
+    q_camids, g_camids = check_labels('q_camids', q_camids), check_labels('g_camids', g_camids)
     distmat, same = np.asarray(distmat), q_pids[:, None] == g_pids[None]
     valid = (g_pids != -1)[None] & ~(same & (q_camids[:, None] == g_camids[None]))
     return distmat[same & valid], distmat[~same & valid]

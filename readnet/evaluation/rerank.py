@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from scipy import sparse
-from .metrics import _prepare, _sq_norms, _chunk_rows, _distance_block
+from .metrics import prepare_features, squared_norms, rows_per_chunk, distance_block
 
 # %% auto #0
 __all__ = ['re_rank']
@@ -15,7 +15,7 @@ __all__ = ['re_rank']
 # %% ../../nbs/07b_evaluation.rerank.ipynb #8fcc3169
 def _sqdist_rows(X, s, rows, sq):
     "Squared distances of rows `s:s+rows` of `X` to all rows, with exact zeros on the diagonal."
-    d = _distance_block(X[s:s + rows], X, sq, 'sqeuclidean')
+    d = distance_block(X[s:s + rows], X, sq, 'sqeuclidean')
     i = torch.arange(len(d))
     d[i, s + i] = 0
     return d
@@ -63,11 +63,11 @@ def re_rank(qf, # [Q, d] query features
             memory_budget:float=256e6, # bytes of temporaries per block
            ) -> np.ndarray:
     "Re-ranked [Q, G] query-gallery distances (Zhong et al. 2017), memory-bounded; dtype of the features."
-    qf, gf, _ = _prepare(qf, gf, 'sqeuclidean')
+    qf, gf, _ = prepare_features(qf, gf, 'sqeuclidean')
     X = torch.cat([qf, gf])
     N, nq, kh = len(X), len(qf), int(np.around(k1 / 2.)) + 1
     if k1 + 1 > N or k2 > N: raise ValueError(f"re_rank needs k1+1 ({k1 + 1}) and k2 ({k2}) <= number of images ({N})")
-    sq, rows = _sq_norms(X), _chunk_rows(N, memory_budget, 3 * X.element_size())
+    sq, rows = squared_norms(X), rows_per_chunk(N, memory_budget, 3 * X.element_size())
     top, rmax = np.empty((N, k1 + 1), np.int64), np.empty(N, X.numpy().dtype)
     for s in range(0, N, rows):  # pass 1: neighbour lists and row maxima
         d = _sqdist_rows(X, s, rows, sq)

@@ -11,8 +11,8 @@ from ..training.config import TrainConfig, ConfigError
 # torch, scipy and the training code are imported where they are used: `readnet --help` reads `TABLES` without them
 
 # %% auto #0
-__all__ = ['RESULT_COLUMNS', 'TABLES', 'PAPER_RESULTS', 'run_grid', 'mean_ci', 'paired_differences', 'summarise', 'paper_numbers',
-           'run_experiments', 'results_markdown', 'plot_results', 'write_results', 'print_results']
+__all__ = ['RESULT_COLUMNS', 'TABLES', 'PAPER_RESULTS', 'run_grid', 'mean_ci', 'paired_differences', 'plus_minus', 'summarise',
+           'paper_numbers', 'run_experiments', 'results_markdown', 'plot_results', 'write_results', 'print_results']
 
 # %% ../../nbs/09_paper.experiments.ipynb #e387f8f3
 def _slug(name:str) -> str: return re.sub(r'[^\w.=-]+', '_', name.replace('+', '_')).strip('_')
@@ -100,7 +100,7 @@ def paired_differences(runs:pd.DataFrame, # one row per run: `cell`, `seed`, the
     return pd.DataFrame(rows, columns=[*by, 'cell', 'metric', 'diff', 'ci', 'n', 'lo', 'hi'])
 
 # %% ../../nbs/09_paper.experiments.ipynb #0c828834
-def _pm(m, h, scale=100., digits=1) -> str:
+def plus_minus(m, h, scale=100., digits=1) -> str:
     "`m ± h` in percent points; no ± when there is no interval."
     if np.isnan(m): return '–'
     return f"{m * scale:.{digits}f}" + ('' if np.isnan(h) else f" ± {h * scale:.{digits}f}")
@@ -176,10 +176,10 @@ def results_markdown(runs:pd.DataFrame, # one row per run
              f"| method | seeds | mAP % | rank-1 % | camera probe % | Δ mAP | Δ probe | paper |", '|---|---|---|---|---|---|---|---|']
     for cell, r in s.iterrows():
         d = {m: (diffs[m].loc[cell] if cell in diffs[m].index else None) for m in diffs}
-        dtxt = {m: '–' if v is None else _pm(v['diff'], v['ci']) for m, v in d.items()}
+        dtxt = {m: '–' if v is None else plus_minus(v['diff'], v['ci']) for m, v in d.items()}
         p = paper.get(cell)
-        lines.append(f"| {cell} | {int(r.seeds)} | {_pm(r.mAP, r.mAP_ci)} | {_pm(r.rank1, r.rank1_ci)} | "
-                     f"{_pm(r.camera_probe_acc, r.camera_probe_acc_ci)} | {dtxt['mAP']} | {dtxt['camera_probe_acc']} | "
+        lines.append(f"| {cell} | {int(r.seeds)} | {plus_minus(r.mAP, r.mAP_ci)} | {plus_minus(r.rank1, r.rank1_ci)} | "
+                     f"{plus_minus(r.camera_probe_acc, r.camera_probe_acc_ci)} | {dtxt['mAP']} | {dtxt['camera_probe_acc']} | "
                      f"{'–' if p is None else f'{p[0]:.2f} / {p[1]:.2f}'} |")
     return '\n'.join(lines) + '\n'
 

@@ -8,7 +8,7 @@ from dataclasses import fields
 from pathlib import Path
 import numpy as np, pandas as pd
 from ..training.config import TrainConfig, ConfigError
-from .experiments import run_grid, mean_ci, paired_differences, summarise, _pm
+from .experiments import TABLES, run_grid, mean_ci, paired_differences, summarise, plus_minus
 
 # %% auto #0
 __all__ = ['KNOBS', 'METHODS', 'OWN_METHODS', 'STUDY', 'knob_field', 'study_config', 'level_label', 'study_cells', 'run_study',
@@ -17,12 +17,7 @@ __all__ = ['KNOBS', 'METHODS', 'OWN_METHODS', 'STUDY', 'knob_field', 'study_conf
 # %% ../../nbs/09a_paper.study.ipynb #90f0f5c1
 KNOBS = {'camera_shift': 'synth_camera_shift', 'images_per_id': 'synth_images_per_id',
          'label_noise': 'synth_label_noise', 'cams': 'synth_cams'}
-METHODS = {  # the paper's Table 2
-    'Basel': dict(loss='triplet'),
-    'ATL': dict(loss='atl'),
-    'ACN': dict(loss='triplet', adversary=True),
-    'ATL+ACN': dict(loss='atl', adversary=True),
-}
+METHODS = TABLES[2]  # the paper's Table 2: Basel, ATL, ACN, ATL+ACN
 OWN_METHODS = {  # readnet's camera erasure (06b) beside the paper's methods; the study's other adversaries: readnet.research
     'Basel+erase': dict(loss='triplet', erase=True),  # no hyper-parameter: trains as Basel, then projects
     'ATL+erase': dict(loss='atl', erase=True),
@@ -125,10 +120,10 @@ def study_markdown(runs:pd.DataFrame, knob:str, levels:list, baseline:str, base:
                   '|---|---|---|---|---|---|---|---|']
         for _, r in g.iterrows():
             base_row = r.method == baseline
-            lines.append(f"| {r.method} | {_pm(r.mAP, r.mAP_ci)} | {'–' if base_row else _pm(r.d_mAP, r.d_mAP_ci)} | "
-                         f"{_pm(r.camera_probe_acc, r.camera_probe_acc_ci)} (chance {r.camera_probe_chance * 100:.0f}) | "
-                         f"{'–' if base_row else _pm(r.d_camera_probe_acc, r.d_camera_probe_acc_ci)} | "
-                         f"{_pm(r.disc_acc_last, np.nan) if not np.isnan(r.disc_acc_last) else '–'} | {_pm(r.active_mean, np.nan)} | "
+            lines.append(f"| {r.method} | {plus_minus(r.mAP, r.mAP_ci)} | {'–' if base_row else plus_minus(r.d_mAP, r.d_mAP_ci)} | "
+                         f"{plus_minus(r.camera_probe_acc, r.camera_probe_acc_ci)} (chance {r.camera_probe_chance * 100:.0f}) | "
+                         f"{'–' if base_row else plus_minus(r.d_camera_probe_acc, r.d_camera_probe_acc_ci)} | "
+                         f"{plus_minus(r.disc_acc_last, np.nan) if not np.isnan(r.disc_acc_last) else '–'} | {plus_minus(r.active_mean, np.nan)} | "
                          f"{'–' if np.isnan(r.gap_last) else f'{np.degrees(r.gap_last):.1f}'} |")
     return '\n'.join(lines) + '\n'
 

@@ -12,6 +12,7 @@ from fastai.callback.core import Callback
 from fastai.metrics import ValueMetric
 from ..camera.adversary import CameraAdversary, CameraTerm, PAPER_DISCRIMINATOR
 from ..training.config import PAPER_DEFAULTS, paper_defaults
+from ..basics import world
 
 # %% auto #0
 __all__ = ['STRONG_DISCRIMINATOR', 'ADVERSARIES', 'group_out_residuals', 'loo_ridge_fit', 'ridge_transfer_fit',
@@ -90,7 +91,7 @@ class LinearCameraAdversary(CameraTerm):
         self._cos = None
         if project: self._metrics.append(ValueMetric(self._mean_cos, 'grad_cos'))
     def before_fit(self):
-        if self.project and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        if self.project and world() > 1:
             raise ValueError("project=True (gradient surgery) runs in one process only: its penalty gradient is not all-reduced")
         self._ncams, self._memory, self._pen, self._gc = self._n_cams(), [], None, None; self._add_metrics()
     def _fit(self, cams, pids):

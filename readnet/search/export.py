@@ -20,7 +20,7 @@ from ..model.network import ReIDModel
 
 # %% auto #0
 __all__ = ['METRICS', 'META_KEY', 'FORMATS', 'preprocessing', 'ImageFiles', 'normalise', 'load_run', 'export_model', 'Extractor',
-           'load_extractor', 'export_cli']
+           'load_extractor', 'image_loader', 'export_cli']
 
 # %% ../../nbs/12_search.export.ipynb #2c650e5f
 METRICS = ('euclidean', 'cosine')
@@ -193,7 +193,7 @@ def load_extractor(source:str|Path, # a run directory, or a .pt2 / .onnx file wr
     return Extractor(*_READERS[kind](source), [source], kind)
 
 # %% ../../nbs/12_search.export.ipynb #0983be53
-def _image_loader(dataset, batches, num_workers):
+def image_loader(dataset, batches, num_workers):
     "A DataLoader over `dataset` yielding the given index batches (uint8 images, error messages)."
     return DataLoader(dataset, batch_sampler=batches, num_workers=num_workers, persistent_workers=False)
 
@@ -207,7 +207,7 @@ def extract(self:Extractor, paths, # image files
     paths = [str(p) for p in paths]
     batches = [list(range(s, min(s + batch, len(paths)))) for s in range(0, len(paths), batch)]
     feats, errors = [torch.zeros(0, self.meta['feat_dim'])], []
-    for x, err in _image_loader(ImageFiles(paths, self.size, strict), batches, num_workers):
+    for x, err in image_loader(ImageFiles(paths, self.size, strict), batches, num_workers):
         feats.append(self(normalise(x, self.meta))); errors += list(err)
     return torch.cat(feats), errors
 

@@ -13,7 +13,7 @@ from fastprogress.fastprogress import progress_bar
 from .. import __version__
 from ..core import ReIDDataError, atomic_path, write_text_atomic
 from ..data.readers import MARKET_PATTERN, DUKE_PATTERN
-from .export import Extractor, ImageFiles, load_extractor, normalise, _image_loader
+from .export import Extractor, ImageFiles, load_extractor, normalise, image_loader
 
 # %% auto #0
 __all__ = ['IMAGE_SUFFIXES', 'MSMT17_NAME', 'NAME_PATTERNS', 'INDEX_FORMAT', 'list_images', 'parse_names', 'approx_params',
@@ -128,7 +128,7 @@ def extract_chunks(extractor:Extractor, # what makes the features
     todo = [c for c in range(math.ceil(len(paths) / chunk)) if not _chunk_file(folder, c).exists()]
     bounds = [(c, c * chunk, min(len(paths), (c + 1) * chunk)) for c in todo]
     batches = [list(range(s, min(s + batch, e))) for _, b, e in bounds for s in range(b, e, batch)]
-    loader = _image_loader(ImageFiles(paths, extractor.size), batches, num_workers)
+    loader = image_loader(ImageFiles(paths, extractor.size), batches, num_workers)
     feats, errors = [], []
     for (x, err), idx in zip(progress_bar(loader, total=len(batches)) if progress else loader, batches):
         feats.append(extractor(normalise(x, extractor.meta))); errors += list(err)

@@ -11,9 +11,9 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from ..core import ReIDDataError, save_figure, write_text_atomic
-from ..evaluation.metrics import _distance_block, _sq_norms  # the evaluation's own distance arithmetic
+from ..evaluation.metrics import distance_block, squared_norms  # the evaluation's own distance arithmetic
 from .index import GalleryIndex, index_vectors, list_images, parse_names
-from ..evaluation.plots import _image
+from ..evaluation.plots import table_image
 
 # %% auto #0
 __all__ = ['search_features', 'query_paths', 'results_table', 'search', 'show_search', 'format_results', 'search_cli']
@@ -35,12 +35,12 @@ def _take_top(D:torch.Tensor, top:int) -> tuple[np.ndarray, np.ndarray]:
     return dist, ids
 
 def _exact_block(gi, q, top, q_cams, g_cams):
-    if 'flat' not in gi.cache:  # what `_distance_block` needs of the gallery: squared norms (cosine: inverse norms)
+    if 'flat' not in gi.cache:  # what `distance_block` needs of the gallery: squared norms (cosine: inverse norms)
         g = gi.vectors
-        sq = _sq_norms(g)
+        sq = squared_norms(g)
         gi.cache['flat'] = g, (1 / sq.sqrt().clamp_(min=1e-12) if gi.metric == 'cosine' else sq)
     g, g_norms = gi.cache['flat']
-    D = _distance_block(q, g, g_norms, gi.metric)
+    D = distance_block(q, g, g_norms, gi.metric)
     if q_cams is not None: D[torch.from_numpy((g_cams[None] == q_cams[:, None]) & (q_cams[:, None] >= 0))] = torch.inf
     return _take_top(D, top)
 
@@ -156,10 +156,10 @@ def show_search(results:pd.DataFrame, # from `search`
     for row, q in zip(axes, queries):  # drawing: one row of axes per query
         hits = results[results['query'] == q]
         q_pid = hits.query_pid.iloc[0]
-        _panel(row[0], _image([q], 0), 'black', f"query\ncam {_cam(hits.query_camid.iloc[0])}")
+        _panel(row[0], table_image([q], 0), 'black', f"query\ncam {_cam(hits.query_camid.iloc[0])}")
         for ax, hit in zip(row[1:], hits.itertuples()):
             same = 'grey' if pd.isna(q_pid) or pd.isna(hit.pid) else 'limegreen' if hit.pid == q_pid else 'red'
-            _panel(ax, _image([hit.path], 0), same, f"#{hit.rank} d {hit.distance:.3g}\ncam {_cam(hit.camid)}")
+            _panel(ax, table_image([hit.path], 0), same, f"#{hit.rank} d {hit.distance:.3g}\ncam {_cam(hit.camid)}")
         for ax in row[1 + len(hits):]: ax.axis('off')
     fig.tight_layout()
     return fig

@@ -66,7 +66,7 @@ def _rank_state(learn) -> dict:
     sl = learn.recorder.smooth_loss
     smooth = torch.as_tensor(sl.val).detach().cpu().as_subclass(torch.Tensor)  # fastai's TensorBase is not weights-only
     return dict(rng=_rng_states(learn.dls.train), smooth_loss=(sl.count, smooth),
-                callbacks={type(cb).__name__: cb.checkpoint_state() for cb in learn.cbs if hasattr(cb, 'checkpoint_state')})
+                callbacks={cb.name: cb.checkpoint_state() for cb in learn.cbs if hasattr(cb, 'checkpoint_state')})
 
 def _restore(learn, state:dict, rank:int):
     "Put back `state`'s share of this rank and the sampler's epoch."
@@ -75,8 +75,9 @@ def _restore(learn, state:dict, rank:int):
     sl = learn.recorder.smooth_loss
     sl.count, sl.val = mine['smooth_loss']
     for cb in learn.cbs:
-        if type(cb).__name__ in mine['callbacks'] and hasattr(cb, 'load_checkpoint_state'):
-            cb.load_checkpoint_state(mine['callbacks'][type(cb).__name__])
+        # by the name the learner knows it by (`learn.camera_adversary`); checkpoints before #27 used the class name
+        key = next((k for k in (cb.name, type(cb).__name__) if k in mine['callbacks']), None)
+        if key is not None and hasattr(cb, 'load_checkpoint_state'): cb.load_checkpoint_state(mine['callbacks'][key])
     if state['sampler_epoch'] is not None and hasattr(learn.dls.train, 'set_epoch'):
         learn.dls.train.set_epoch(state['sampler_epoch'])
 

@@ -11,6 +11,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from fastai.callback.core import Callback
 from fastai.torch_core import get_model
+from ..basics import live_group
 
 # %% auto #0
 __all__ = ['Group', 'torchrun_env', 'process_group', 'RankError', 'on_every_rank', 'rank0_first', 'weights_checksum',
@@ -60,7 +61,7 @@ def process_group(env:dict|None=None, # the environment to read (default `os.env
 class RankError(ValueError):
     "Another rank of the group failed; raised on every rank so that none waits forever in a collective."
 
-def _live() -> bool: return dist.is_available() and dist.is_initialized()
+def _live() -> bool: return live_group() is not None
 
 def _raise_on_every_rank(error:BaseException|None, # this rank's error (None: it succeeded)
                        ):
@@ -88,7 +89,7 @@ def rank0_first(fn, # called without arguments
                ):
     "`fn()` on rank 0, then on each other machine's first process, then the rest; an error anywhere is raised everywhere."
     if not _live(): return fn()
-    rank, local = dist.get_rank(), int(os.environ.get('LOCAL_RANK', 0))
+    rank, local = dist.get_rank(), (torchrun_env() or {}).get('local_rank', 0)
     result = None
     for mine in (rank == 0, others and rank != 0 and local == 0, others and local != 0):
         error = None
