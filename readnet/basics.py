@@ -5,6 +5,13 @@
 # %% auto #0
 __all__ = ['READER_NAMES', 'MSMT17_VAL', 'ARCHS', 'HEADS', 'MININGS', 'TrainingDiverged', 'live_group', 'world', 'rank']
 
+# %% ../nbs/00a_basics.ipynb #8199088e
+import warnings
+# fastai 2.8.7 decorates a few layers with `torch.jit.script` at import time, which torch >= 2.10 answers with a
+# FutureWarning on every command; the call still works and readnet does not use those layers, so the warning is noise.
+# Filtered here, in the module everything that imports fastai imports first (the command line, `readnet.core`)
+warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated', category=FutureWarning)
+
 # %% ../nbs/00a_basics.ipynb #6a570898
 READER_NAMES = ('market1501', 'dukemtmc', 'cuhk03-labeled', 'cuhk03-detected', 'msmt17')  # `readnet.data.readers.READERS`
 MSMT17_VAL = ('exclude', 'merge')  # MSMT17's list_val.txt: left out of training (torchreid, fast-reid) or merged (official)

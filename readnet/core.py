@@ -8,9 +8,7 @@ import io, os, random, warnings, contextlib
 from pathlib import Path
 import numpy as np
 import torch
-# fastai 2.8.7 decorates a few layers with `torch.jit.script` at import time, which torch >= 2.10 answers with a
-# FutureWarning on every command; the call still works and readnet does not use those layers, so the warning is noise
-warnings.filterwarnings('ignore', message=r'`torch\.jit\.script` is deprecated', category=FutureWarning)
+import readnet.basics  # first: it filters fastai's import-time `torch.jit.script` warning
 from fastai.callback.core import Callback
 
 # %% auto #0

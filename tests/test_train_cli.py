@@ -72,6 +72,16 @@ def test_erase_trains_as_without_and_its_projection_travels_with_the_model(tiny_
     assert e.returncode == 0, e.stderr[-3000:]
     assert abs(json.loads((tmp_path / 'erase' / 'eval.json').read_text())['mAP'] - erased['mAP']) < 1e-6
 
+def test_adversary_and_erase_combine(tiny_synth, tmp_path):
+    "--adversary --erase: the paper's ACN trains, then the camera offsets are projected out of its extractor; eval uses it."
+    from readnet.training.run import train_run
+    final = train_run(tiny_config(tiny_synth, epochs=1, adversary=True, erase=True), tmp_path / 'both', plots=False)
+    assert final['camera_directions_removed'] >= 1 and "erase=True (paper: False)" in final['paper_deviations']
+    assert 'erase.basis' in torch.load(tmp_path / 'both' / 'model.pth')
+    e = run_main('eval', '--run', tmp_path / 'both')
+    assert e.returncode == 0, e.stderr[-3000:]
+    assert abs(json.loads((tmp_path / 'both' / 'eval.json').read_text())['mAP'] - final['mAP']) < 1e-6
+
 @pytest.mark.parametrize('disc', ['paper', 'linear-memory'])  # D's random stream; the memory of past features
 def test_resume_continues_exactly(ref_run, tiny_synth, tmp_path, disc):
     "2 epochs straight == 1 epoch, interrupted, then --resume for the second: the adversary's state is restored too."

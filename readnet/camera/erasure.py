@@ -74,6 +74,7 @@ class CameraErasure(Callback):
         store_attr(); self.n_directions = None
     def _model(self):
         m = get_model(self.learn.model)
+        m = getattr(m, 'extractor', m)  # with the camera adversary: the extractor inside its `AdversarialModel`
         if not hasattr(m, 'erase'):
             raise ValueError(f"CameraErasure needs a model with an `erase` slot (a ReIDModel), got {type(m).__name__}")
         return m

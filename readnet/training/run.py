@@ -282,8 +282,9 @@ def finish_run(learn, dls, df, cfg:TrainConfig, out:Path, train_time:float, plot
                  paper_recipe=not deviations, paper_deviations=deviations, data=cfg.data, data_root=df.attrs.get('root'),
                  **({'msmt17_val': df.attrs['msmt17_val']} if 'msmt17_val' in df.attrs else {}),
                  device=f"{dev} ({torch.cuda.get_device_name(dev)})" if dev.type == 'cuda' else str(dev)) | (extra or {})
-    if getattr(model, 'erase', None) is not None: final['camera_directions_removed'] = model.erase.basis.shape[1]
-    save_atomic(getattr(model, 'extractor', model).state_dict(), out / 'model.pth')
+    extractor = getattr(model, 'extractor', model)  # with the camera adversary, inside its `AdversarialModel`
+    if getattr(extractor, 'erase', None) is not None: final['camera_directions_removed'] = extractor.erase.basis.shape[1]
+    save_atomic(extractor.state_dict(), out / 'model.pth')
     if plots: write_plots(rows or [], extras, df, out, label=out.name)
     write_text_atomic(out / 'final.json', json.dumps(final, indent=2) + '\n')
     _say(summary_table(final))
