@@ -9,6 +9,7 @@ __all__ = []
 from .basics import *
 from .core import *
 from .data.readers import *
+from .data.folder import *
 from .data.locate import *
 from .data.summary import *
 from .data.synth import *
@@ -27,6 +28,7 @@ from .training.learner import *
 from .training.checkpoint import *
 from .training.distributed import *
 from .training.run import *
+from .training.loggers import *
 from .search.export import *
 from .search.index import *
 from .search.query import *

@@ -10,7 +10,7 @@ import ast, importlib, importlib.util, linecache
 from fastcore.docments import docments
 # torch-free: the options come from these (readnet --help takes a fraction of a second); each subcommand imports the
 # code it runs (torch, fastai) when it runs
-from .basics import MSMT17_VAL, TrainingDiverged
+from .basics import MSMT17_VAL, LOGGERS, TrainingDiverged
 from .training.config import TrainConfig, ConfigError, DATASETS, add_config_options, config_from_args, given_options, parse_value
 from .paper.experiments import TABLES, run_experiments, print_results
 from .paper.study import METHODS, OWN_METHODS, KNOBS, knob_field, study_config, run_study
@@ -105,10 +105,21 @@ def _add_train(sub):
     run.add_argument('--resume', metavar='RUN', help='continue an interrupted run from its last completed epoch')
     run.add_argument('--config', metavar='FILE', help="start from a run's config.json (replays it; other options "
                                                       "change single settings)")
+    run.add_argument('--log', action='append', choices=LOGGERS, help="also log to TensorBoard (OUT/tensorboard) or "
+                     "Weights & Biases (offline unless configured; needs pip install wandb), through fastai's callbacks; repeatable")
     add_config_options(p)
     p.set_defaults(handler=train_cmd)
 
 def _interrupt(signum, frame): raise KeyboardInterrupt(f"signal {signum}")
+
+def _logged(log, out, config, train):
+    "`train(cbs)` with the `--log` callbacks, which get the final numbers (or none, when it stops early) and close."
+    if not log: return train(None)  # no logger asked for: readnet.training.loggers is not imported
+    from readnet.training.loggers import log_callbacks, close_loggers
+    cbs, final = log_callbacks(log, out, config), None
+    try: final = train(cbs)
+    finally: close_loggers(cbs, final)
+    return final
 
 def train_cmd(args, # the parsed options
               camera_adversary=None, # see `train_run` (e.g. a recipe of `readnet.research`)
@@ -121,13 +132,16 @@ def train_cmd(args, # the parsed options
                 f for f in TrainConfig.__dataclass_fields__ if getattr(args, f, None) is not None]
             if given: raise CLIError(f"--resume continues a run with its own configuration; drop --{given[0].replace('_', '-')}")
             run = dict(resume=args.resume)  # a run of several processes is resumed by as many
+            out, cfg = args.resume, (TrainConfig.from_json(Path(args.resume) / 'config.json') if getattr(args, 'log', None) else None)
         else:
             if not args.out: raise CLIError("--out is required (the run directory), or --resume RUN")
             cfg = config_from_args(args, base=TrainConfig.from_json(args.config) if args.config else None)
             run = dict(cfg=cfg, out=args.out, force=args.force)  # --nproc N > 1: torch's elastic launcher starts N processes
+            out = args.out
         from readnet.training.run import train_run  # torch, from here on: the options were fine
         from readnet.training.distributed import WorkersFailed
-        try: train_run(**run, camera_adversary=camera_adversary)
+        config = cfg.to_dict() if cfg is not None else None
+        try: _logged(getattr(args, 'log', None), out, config, lambda cbs: train_run(**run, cbs=cbs, camera_adversary=camera_adversary))
         except WorkersFailed as e: return e.exitcode  # each process has printed its own message
         return 0
     except KeyboardInterrupt:
@@ -145,12 +159,16 @@ def _add_eval(sub):
     p.add_argument('--rerank', action='store_true', help='k-reciprocal re-ranking (Zhong et al. 2017)')
     p.add_argument('--data', choices=TrainConfig.__dataclass_fields__['data'].metadata['choices'],
                    help="evaluate on this dataset instead of the run's")
-    p.add_argument('--root', help='dataset folder for --data (or its parent, or its downloaded archive)')
+    p.add_argument('--root', help='dataset folder for --data (or its parent, or its downloaded archive; folder: DIR, csv: FILE.csv)')
+    p.add_argument('--metric', choices=TrainConfig.__dataclass_fields__['metric'].metadata['choices'],
+                   help="distance between features (default: the run's --metric)")
+    p.add_argument('--flip', action=argparse.BooleanOptionalAction, default=None,
+                   help="average each image's features with its mirror's (default: the run's --flip-eval)")
     p.set_defaults(handler=_eval)
 
 def _eval(a):
     from readnet.training.run import eval_run
-    eval_run(a.run, rerank=a.rerank, data=a.data, root=a.root)
+    eval_run(a.run, rerank=a.rerank, data=a.data, root=a.root, metric=a.metric, flip=a.flip)
 
 def _add_experiments(sub):
     p = sub.add_parser('experiments', help="run the paper's Table 2 (methods) or Table 5 (margins) over seeds",

@@ -13,7 +13,7 @@ from PIL import Image
 from fastai.vision.core import PILImage
 from ..core import ReIDDataError
 from .locate import locate_dataset
-from ..basics import READER_NAMES, MSMT17_VAL
+from ..basics import READER_NAMES, MSMT17_VAL, OWN_DATA
 
 # %% auto #0
 __all__ = ['SPLITS', 'MARKET_FOLDERS', 'MARKET_PATTERN', 'DUKE_PATTERN', 'CUHK03_NAME', 'CUHK03_FIELDS', 'MSMT17_LISTS',
@@ -299,7 +299,9 @@ def get_dataset(name:str, # market1501, dukemtmc, cuhk03-labeled, cuhk03-detecte
     "The table of dataset `name`; `synthetic` is generated on first use, an archive extracted on first use."
     if msmt17_val not in MSMT17_VAL: raise ValueError(f"msmt17_val={msmt17_val!r}; expected one of {list(MSMT17_VAL)}")
     if name == 'synthetic': return _synthetic(root, **kw)
-    if name not in READERS: raise ValueError(f"unknown dataset {name!r}; expected one of {[*READERS, 'synthetic']}")
+    if name in OWN_DATA: raise ValueError(f"get_dataset({name!r}): one's own crops are read by readnet.data.folder "
+                                          "(load_dataset, read_folder, read_csv_table), which builds on this module")
+    if name not in READERS: raise ValueError(f"unknown dataset {name!r}; expected one of {[*READERS, 'synthetic', *OWN_DATA]}")
     if kw: raise TypeError(f"get_dataset({name!r}) takes no extra arguments; got {list(kw)}")
     folder = locate_dataset(name.split('-')[0], root or cache_dir(), cache_dir() / 'archives')  # CUHK03 variants share one
     df = READERS[name](folder, **(dict(val=msmt17_val) if name == 'msmt17' else {}))

@@ -11,7 +11,9 @@ import pandas as pd
 from PIL import Image, ImageDraw
 from fastcore.parallel import parallel
 from ..core import ReIDDataError, atomic_path, write_text_atomic
+from ..basics import OWN_DATA
 from .readers import SPLITS, PUBLISHED_COUNTS, published_key, count_differences, get_dataset, load_image
+from .folder import load_dataset
 
 # %% auto #0
 __all__ = ['split_summary', 'summary_text', 'sample_grid', 'check_images', 'data_cli']
@@ -93,17 +95,20 @@ def check_images(paths, # image files
     return pd.DataFrame(dict(path=paths, error=list(errors))).dropna().reset_index(drop=True)
 
 # %% ../../nbs/01c_data.summary.ipynb #62d17a66
-def data_cli(data:str, # the dataset: market1501, dukemtmc, cuhk03-labeled, cuhk03-detected, msmt17 or synthetic
+def data_cli(data:str, # the dataset: market1501, dukemtmc, cuhk03-labeled, cuhk03-detected, msmt17, synthetic, folder or csv
              root:str|None=None, # the dataset folder, its parent or its archive; default the cache folder
              check:bool=False, # also decode every image once and list the unreadable ones
              out:str|None=None, # folder for summary.txt, samples.png (and unreadable.txt); default runs/data-<data>
              msmt17_val:str='exclude', # MSMT17's list_val.txt: 'exclude' from training (torchreid) or 'merge'
              per_camera:int=8, # sample images per camera in the grid
+             holdout_ids:float=0.2, # folder, csv without query/gallery: share of the training identities held out as them
+             holdout_seed:int=0, # folder, csv: the seed of that held-out draw
             ) -> int:
     "`readnet data`: print a dataset's summary and write its sample grid; 1 when `check` finds unreadable images, else 0."
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always', UserWarning)
-        df = get_dataset(data, root, check_counts=False, msmt17_val=msmt17_val)
+        own = dict(holdout_ids=holdout_ids, holdout_seed=holdout_seed) if data in OWN_DATA else {}
+        df = load_dataset(data, root, check_counts=False, msmt17_val=msmt17_val, **own)
     out = Path(out or Path('runs') / f'data-{data}')
     text = summary_text(df) + ''.join(f"note: {w.message}\n" for w in caught if issubclass(w.category, UserWarning))
     print(text, end='')

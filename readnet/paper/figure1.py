@@ -15,8 +15,9 @@ from .mnist import (ATL_MARGIN, TITLES, load_mnist, stratified_split, train_both
                            plot_features, plot_angles, _subset, _run_line)
 
 # %% auto #0
-__all__ = ['ANGULAR_MEASURES', 'ATL_MARGINS', 'SELECTION_CRITERION', 'summarise', 'mean_sd', 'aggregate', 'pm_frame', 'verdict',
-           'figure1', 'validation_digits', 'pick_margin', 'choose_atl_margin', 'margin_table']
+__all__ = ['ANGULAR_MEASURES', 'ATL_MARGINS', 'SELECTION_CRITERION', 'FIGURE1_LOSSES', 'summarise', 'mean_sd', 'aggregate',
+           'pm_frame', 'verdict', 'figure1', 'validation_digits', 'pick_margin', 'choose_atl_margin', 'margin_table',
+           'stored_runs', 'import_figure1', 'figure1_run', 'angle_plot', 'figure1_view', 'figure1_widget']
 
 # %% ../../nbs/10a_paper.figure1.ipynb #91097f5b
 ANGULAR_MEASURES = ('angular_separation', 'cosine_knn_acc', 'ncm_angular_acc')  # higher = better
@@ -175,3 +176,117 @@ def margin_table(selection:dict, # the result of `choose_atl_margin`
     "The selection as a DataFrame of 'mean ± sd' strings, one row per margin, the chosen one marked."
     frame = pm_frame({f"{r['margin']:g}" + (' (chosen)' if r['margin'] == selection['choice'] else ''): r for r in selection['table']})
     return frame.rename_axis(f"ATL margin (validation, {len(selection['seeds'])} seeds)")
+
+# %% ../../nbs/10a_paper.figure1.ipynb #53b44e01
+import io, re, matplotlib
+from matplotlib.figure import Figure
+from ..model.losses import TripletLoss
+from .mnist import train_embedding, embed, plane
+FIGURE1_LOSSES = {'ori': 'L_ori', 'atl': 'L_atl'}
+
+def _run_file(store, loss, margin, seed): return Path(store)/f"{loss}_m{margin:g}_s{seed}.npz"
+
+def stored_runs(store:str|Path, # a folder of runs kept by `figure1_run` / `import_figure1`
+               ) -> pd.DataFrame:
+    "One row (loss, margin, seed) per run kept in `store`."
+    names = [re.fullmatch(r'(ori|atl)_m([\d.e-]+)_s(\d+)\.npz', p.name) for p in sorted(Path(store).glob('*.npz'))]
+    return pd.DataFrame([dict(loss=m[1], margin=float(m[2]), seed=int(m[3])) for m in names if m], columns=['loss', 'margin', 'seed'])
+
+def _save_run(path, test, labels, **meta):
+    with atomic_path(path) as tmp, open(tmp, 'wb') as f:
+        np.savez(f, test=np.asarray(test, np.float32), test_labels=np.asarray(labels), meta=json.dumps(meta))
+
+def import_figure1(folder:str|Path, # a folder written by `figure1` (figure1.json, figure1_features.npz)
+                   store:str|Path, # the store to add its two runs to
+                  ) -> pd.DataFrame:
+    "Add the runs whose features `figure1` saved (L_ori and L_atl, its first seed) to `store`; return `stored_runs`."
+    folder = Path(folder)
+    summary, npz = json.loads((folder/'figure1.json').read_text()), np.load(folder/'figure1_features.npz')
+    seed = summary['config']['seeds'][0]
+    for k in FIGURE1_LOSSES:
+        _save_run(_run_file(store, k, summary[k]['margin'], seed), npz[f'{k}_test'], npz[f'{k}_test_labels'],
+                  epochs=summary['config']['epochs'], n_train=summary[k]['n_train'])
+    return stored_runs(store)
+
+def figure1_run(store:str|Path, # folder of kept runs
+                loss:str='atl', # 'ori' (Euclidean triplet) or 'atl' (angular triplet)
+                margin:float=ATL_MARGIN, # the loss's margin
+                seed:int=0, # the training seed
+                epochs:int=4, # for a run trained now: epochs (the figure's 4)
+                max_train:int|None=None, # for a run trained now: at most this many training digits
+                max_test:int|None=None, # for a run trained now: at most this many test digits
+                bs:int=128, # for a run trained now: batch size
+                progress:bool=True, # for a run trained now: fastai's progress bar
+               ) -> dict:
+    "A run's test features and digits from `store`; one not kept yet is trained now (progress bar) and kept."
+    if loss not in FIGURE1_LOSSES: raise ValueError(f"loss={loss!r}: expected one of {', '.join(FIGURE1_LOSSES)}")
+    if not margin > 0: raise ValueError(f"margin={margin}: expected a positive margin")
+    path = _run_file(store, loss, margin, seed)
+    if not path.exists():
+        xtr, ytr, xte, yte = load_mnist()
+        (xtr, ytr), (xte, yte) = _subset(xtr, ytr, max_train), _subset(xte, yte, max_test)
+        fn = TripletLoss(margin, mining='none') if loss == 'ori' else AngularTripletLoss(margin, 1e-3, mining='none')
+        model = train_embedding(fn, xtr, ytr, 2, epochs, bs, seed=seed, progress=progress)
+        _save_run(path, embed(model, xte), yte, epochs=epochs, n_train=len(ytr))
+    kept = np.load(path)
+    return dict(loss=loss, margin=margin, seed=seed, test=torch.as_tensor(kept['test']), test_labels=kept['test_labels'],
+                **json.loads(str(kept['meta'])))
+
+# %% ../../nbs/10a_paper.figure1.ipynb #eb3dc8d7
+def angle_plot(run:dict, # from `figure1_run`
+               classes=tuple(range(10)), # the digits to show
+               bins:int=72, # histogram bins over the full circle
+               size:float=4.5, # inches
+              ) -> Figure:
+    "One polar histogram of the test features' angles, one colour per chosen digit (as `plot_angles`, one run)."
+    fig = Figure(figsize=(size + 1, size + .4), layout='constrained')
+    ax = fig.add_subplot(1, 1, 1, projection='polar')
+    edges, cmap = np.linspace(-np.pi, np.pi, bins + 1), matplotlib.colormaps['tab10']
+    xy, y = plane(run['test']), np.asarray(run['test_labels'])
+    theta = torch.atan2(xy[:, 1], xy[:, 0]).numpy()
+    for digit in classes:
+        counts, _ = np.histogram(theta[y == digit], edges)
+        ax.bar(edges[:-1], counts, width=edges[1] - edges[0], align='edge', color=cmap(digit), alpha=.7, label=str(digit))
+    ax.set_title(f"{TITLES[run['loss']]}, m = {run['margin']:g}, seed {run['seed']}\n"
+                 f"digits {' '.join(map(str, classes))} ({run['epochs']} epochs, {run['n_train']} digits)", fontsize=9)
+    ax.set_yticklabels([]); ax.legend(loc='upper left', bbox_to_anchor=(1.05, 1), fontsize=7, title='digit')
+    return fig
+
+def figure1_view(store:str|Path, # folder of kept runs
+                 loss:str='atl', # 'ori' or 'atl'
+                 margin:float=ATL_MARGIN, # the loss's margin (a new one is trained now)
+                 seed:int=0, # the training seed
+                 classes=tuple(range(10)), # the digits to show
+                 **train_kw, # `figure1_run` options for a run trained now (epochs, max_train, max_test, bs, progress)
+                ) -> Figure:
+    "What the widget draws on every change: the angle plot of one kept (or newly trained) run, for the chosen digits."
+    classes = tuple(sorted(int(c) for c in classes))
+    if not classes or not set(classes) <= set(range(10)): raise ValueError(f"classes={classes}: expected digits 0..9, at least one")
+    return angle_plot(figure1_run(store, loss, margin, seed, **train_kw), classes)
+
+def figure1_widget(store:str|Path, # folder of kept runs (created when missing)
+                   **train_kw, # `figure1_run` options for runs trained on demand
+                  ):
+    "An ipywidgets control (loss × margin × seed, digits shown) that redraws `figure1_view` on every change."
+    import ipywidgets as w
+    from IPython.display import display, Image
+    Path(store).mkdir(parents=True, exist_ok=True)
+    controls = dict(loss=w.ToggleButtons(options=[(v, k) for k, v in FIGURE1_LOSSES.items()], value='atl', description='loss'),
+                    margin=w.BoundedFloatText(value=ATL_MARGIN, min=.01, max=3., step=.01, description='margin'),
+                    seed=w.IntSlider(value=0, min=0, max=9, description='seed'),
+                    classes=w.SelectMultiple(options=list(range(10)), value=tuple(range(10)), rows=10, description='digits'))
+    out, kept = w.Output(), w.HTML()
+    box = w.VBox([w.HBox([w.VBox([controls[k] for k in ('loss', 'margin', 'seed')]), controls['classes']]), kept, out])
+    def redraw(change=None):
+        box.shown = {k: c.value for k, c in controls.items()}
+        with out:
+            out.clear_output(wait=True)
+            box.figure = figure1_view(store, **box.shown, **train_kw)
+            buf = io.BytesIO(); box.figure.savefig(buf, format='png', dpi=90)
+            display(Image(buf.getvalue()))
+        runs = stored_runs(store)  # a run trained just now is listed too
+        kept.value = 'kept runs: ' + ', '.join(f"{FIGURE1_LOSSES[r.loss]} m = {r.margin:g} seed {r.seed}" for r in runs.itertuples())
+    for c in controls.values(): c.observe(redraw, names='value')
+    box.controls, box.redraw = controls, redraw
+    redraw()
+    return box

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/10_paper.mnist.ipynb #975c9282
 from __future__ import annotations
-import gzip, time
+import contextlib, gzip, time
 from functools import lru_cache
 from pathlib import Path
 import numpy as np
@@ -152,6 +152,7 @@ def train_embedding(loss:nn.Module, # a readnet triplet loss, called as loss(fea
                     seed:int=0, # seeds the weights and the batch order
                     device=None, # None = CUDA when present, else the CPU
                     bf16:bool|None=False, # bfloat16 autocast (None = where the CPU supports it)
+                    progress:bool=False, # show fastai's progress bar (Figure 1's widget trains a new margin on demand)
                    ) -> nn.Module:
     "Train `mnist_resnet18(dim)` with `loss` and return it in eval mode."
     set_seed(seed)
@@ -161,7 +162,7 @@ def train_embedding(loss:nn.Module, # a readnet triplet loss, called as loss(fea
     no_valid = DataLoader(TensorDataset(ds.tensors[0][:0], ds.tensors[1][:0]), batch_size=bs)  # figure1 evaluates itself
     dls = DataLoaders(train, no_valid, device=device)
     learn = Learner(dls, mnist_resnet18(dim), loss_func=loss, opt_func=Adam, cbs=CPUMixedPrecision(bf16))
-    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+    with (contextlib.nullcontext() if progress else learn.no_bar()), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
     return learn.model.eval()
 
 @torch.no_grad()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, json, sys, types, typing, warnings
 from dataclasses import dataclass, field, fields, asdict, replace, MISSING
 from pathlib import Path
-from ..basics import READER_NAMES, MSMT17_VAL, ARCHS, HEADS, MININGS  # names only: this module imports no torch
+from ..basics import READER_NAMES, OWN_DATA, MSMT17_VAL, ARCHS, HEADS, MININGS  # names only: this module imports no torch
 
 # %% auto #0
 __all__ = ['PAPER_DEFAULTS', 'LOSSES', 'DATASETS', 'PAPER_RECIPE', 'PRESETS', 'ConfigError', 'option', 'flag', 'paper_defaults',
@@ -41,7 +41,7 @@ PAPER_DEFAULTS = {  # (loss, dataset) -> margin, w2
     ('arc', '*'): dict(margin=0.08, w2=1e-4),
 }
 LOSSES = tuple(dict.fromkeys(loss for loss, _ in PAPER_DEFAULTS))
-DATASETS = ('synthetic', *READER_NAMES)
+DATASETS = ('synthetic', *READER_NAMES, *OWN_DATA)
 
 def paper_defaults(loss:str, # a key of `LOSSES`
                    data:str='*', # the dataset name
@@ -63,7 +63,8 @@ class TrainConfig:
     # the data
     data:str = option('synthetic', 'dataset', choices=DATASETS, group='data')
     root:str|None = option(None, "dataset folder, its parent data folder, or its downloaded .zip/.tar/.tar.gz (extracted once "
-                           "into the cache); synthetic: where it is generated (default: the dataset cache)", group='data')
+                           "into the cache); synthetic: where it is generated (default: the dataset cache); folder: "
+                           "DIR with train/ (query/, gallery/) of identity sub-folders; csv: FILE.csv", group='data')
     msmt17_val:str = option('exclude', "MSMT17's list_val.txt: 'exclude' it from training (torchreid/fast-reid, 30,248 "
                             "images) or 'merge' it (the official 32,621)", choices=MSMT17_VAL, group='data')
     synth_ids:int = option(200, 'synthetic: identities in train and in test, each', lo=2, hi=4999, group='data')
@@ -79,6 +80,9 @@ class TrainConfig:
     val_ids:float = option(0., "hold out this fraction of the training identities as a validation query/gallery "
                            "and evaluate there instead of on the test split (for choosing hyper-parameters)",
                            lo=0., hi=0.5, group='data')
+    holdout_ids:float = option(0.2, "folder, csv without query/gallery: this fraction of the training identities "
+                               "becomes the query (one image each) and gallery", lo=0., hi=0.9, group='data')
+    holdout_seed:int = option(0, 'folder, csv: the seed of that held-out draw', lo=0, hi=2**31 - 1, group='data')
     # the model
     arch:str = option('resnet18', 'backbone', choices=tuple(ARCHS), group='model')
     head:str = option('none', "head on the pooled features: 'none' (the paper), 'bnneck' or 'trinet' (1024->128)",

@@ -14,7 +14,9 @@ from fastai.callback.progress import ProgressCallback
 from fastai.torch_core import get_model
 from ..core import *
 from .config import TrainConfig, ConfigError, paper_deviations
+from ..basics import OWN_DATA
 from ..data.readers import get_dataset, read_market1501
+from ..data.folder import load_dataset, require_cameras, evaluation_table, has_cameras
 from ..data.synth import MARKER
 from ..data.sampler import pk_dataloaders
 from ..model.network import ReIDModel
@@ -78,9 +80,14 @@ def _synthetic_table(cfg:TrainConfig):
                        **({'seed': cfg.synth_seed} if cfg.synth_seed else {}), **{k: v for k, v in knobs.items() if v is not None})
 
 def load_table(cfg:TrainConfig, # the configuration (`data`, `root`, the `synth_` options, `val_ids`)
+               training:bool=True, # refuse an adversary or erasure the data has no camera ids for
               ) -> pd.DataFrame:
     "The dataset table `cfg` trains and evaluates on (with `val_ids`: the validation split of its training identities)."
-    df = _synthetic_table(cfg) if cfg.data == 'synthetic' else get_dataset(cfg.data, cfg.root, msmt17_val=cfg.msmt17_val)
+    own = dict(holdout_ids=cfg.holdout_ids, holdout_seed=cfg.holdout_seed) if cfg.data in OWN_DATA else {}
+    df = _synthetic_table(cfg) if cfg.data == 'synthetic' else load_dataset(cfg.data, cfg.root, msmt17_val=cfg.msmt17_val, **own)
+    if training:
+        if cfg.adversary: require_cameras(df, '--adversary')
+        if cfg.erase: require_cameras(df, '--erase')
     return validation_split(df, cfg.val_ids) if cfg.val_ids else df
 
 # %% ../../nbs/08b_training.run.ipynb #2489ee9e
@@ -99,6 +106,7 @@ def validation_split(df:pd.DataFrame, # a dataset table (path, pid, camid, split
     val = train[train.pid.isin(rng.choice(ids, n_val, replace=False))]
     val = val.iloc[rng.permutation(len(val))]
     multi = val.groupby('pid').camid.transform('nunique') >= 2
+    if not has_cameras(df): multi = val.groupby('pid').pid.transform('size') >= 2  # no cameras (readnet.data.folder): one query per identity
     query = multi & ~val.duplicated(['pid', 'camid'])  # the first (random) image of each identity and camera
     val = val.assign(split=np.where(query, 'query', 'gallery'))
     out = pd.concat([train[~train.pid.isin(val.pid)], val]).sort_values(['split', 'path']).reset_index(drop=True)
@@ -114,8 +122,9 @@ def build_run(cfg:TrainConfig, # the configuration
     "The dataset table, `ReIDDataLoaders` and `Learner` (path `out`, model_dir the checkpoint folder) for `cfg`, seeded."
     set_seed(cfg.seed)
     df = rank0_first(lambda: load_table(cfg))  # in a group, rank 0 generates or extracts the dataset first
-    dls = pk_dataloaders(df, P=cfg.P, K=cfg.K, size=cfg.size, num_workers=cfg.num_workers, seed=cfg.seed,
+    dls = pk_dataloaders(evaluation_table(df), P=cfg.P, K=cfg.K, size=cfg.size, num_workers=cfg.num_workers, seed=cfg.seed,
                          device=pick_device(device), cache=cfg.cache)
+    dls.cameras = has_cameras(df)  # without camera ids: no camera probe (readnet.data.folder)
     with warnings.catch_warnings():
         if cfg.weights is None: warnings.simplefilter('ignore')  # train_run prints its own line about it
         learn = readnet_learner(dls, cfg, path=out, camera_adversary=camera_adversary)
@@ -219,7 +228,8 @@ def evaluate_model(model_or_learn, # a `Learner` or a bare model returning featu
     if rerank: cmc, mAP = evaluate_rank(re_rank(qf, gf), qp, gp, qc, gc)
     else: cmc, mAP = evaluate_features(qf, gf, qp, gp, qc, gc, metric=metric)
     numbers = dict(mAP=float(mAP), rank1=float(cmc[0]), rank5=float(cmc[4]), rank10=float(cmc[9]))
-    if probe:
+    if probe and not getattr(dls, 'cameras', True): numbers['camera_probe'] = 'skipped: the dataset has no camera ids'
+    elif probe:
         keep = gp >= 0  # the probe reads real people's features (junk crops excluded)
         pr = camera_probe(gf[torch.as_tensor(keep)], gc[keep])
         numbers.update(camera_probe_acc=float(pr['accuracy']), camera_probe_chance=float(pr['chance']))
@@ -235,6 +245,7 @@ def summary_table(final:dict) -> str:
     if 'camera_probe_acc' in final:
         lines.append(f"camera probe accuracy {_fmt_pct(final['camera_probe_acc'])} "
                      f"(chance {_fmt_pct(final['camera_probe_chance'])}; lower = less camera information)")
+    if 'camera_probe' in final: lines.append(f"camera probe {final['camera_probe']}")
     if 'train_time_s' in final: lines.append(f"training time {final['train_time_s'] / 60:.1f} min")
     return '\n'.join(lines)
 
@@ -296,20 +307,24 @@ def eval_run(run:str|Path, # a run directory written by `train_run`
              rerank:bool=False, # k-reciprocal re-ranking
              data:str|None=None, # evaluate on another dataset (e.g. cross-domain); None = the run's
              root:str|None=None, # that dataset's folder
+             metric:str|None=None, # distance between features: 'euclidean' or 'cosine'; None = the run's (--metric)
+             flip:bool|None=None, # average each image's features with its mirror's; None = the run's (--flip-eval)
             ) -> dict:
     "Evaluate the model saved in `run`; writes `eval.json` (or `eval-rerank.json`) there and returns the numbers."
     run = Path(run)
     for f in ('config.json', 'model.pth'):
         if not (run / f).exists(): raise ValueError(f"--run {str(run)!r}: no {f} there (not a finished run directory)")
     cfg = TrainConfig.from_json(run / 'config.json')
-    if data is not None: cfg = TrainConfig.resolve(base=cfg, data=data, root=root)
-    df = load_table(cfg)
-    dls = pk_dataloaders(df, P=min(cfg.P, df[df.split == 'train'].pid.nunique()), K=cfg.K, size=cfg.size,
+    if data is not None or metric is not None or flip is not None:  # checked as the training options are
+        cfg = TrainConfig.resolve(base=cfg, metric=metric, flip_eval=flip, **({} if data is None else dict(data=data, root=root)))
+    df = load_table(cfg, training=False)
+    dls = pk_dataloaders(evaluation_table(df), P=min(cfg.P, df[df.split == 'train'].pid.nunique()), K=cfg.K, size=cfg.size,
                          num_workers=cfg.num_workers, device=pick_device(), cache=cfg.cache)
+    dls.cameras = has_cameras(df)
     model = ReIDModel(cfg.arch, head=cfg.head).load_weights(run / 'model.pth').to(pick_device())
     to_channels_last(model)  # the trainer's layout: same kernels, same features (TF32 on GPUs)
     numbers, _ = evaluate_model(model, dls, flip=cfg.flip_eval, rerank=rerank, metric=cfg.metric)
-    numbers.update(data=cfg.data, rerank=rerank, metric=cfg.metric)
+    numbers.update(data=cfg.data, rerank=rerank, metric=cfg.metric, flip=cfg.flip_eval)
     write_text_atomic(run / ('eval-rerank.json' if rerank else 'eval.json'), json.dumps(numbers, indent=2) + '\n')
     _say(summary_table(numbers))
     return numbers
