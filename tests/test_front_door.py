@@ -6,7 +6,8 @@ HEAVY = ('torch', 'fastai', 'scipy', 'matplotlib')
 COMMANDS = [[], ['--help'], *([c, '--help'] for c in ('synth', 'data', 'train', 'eval', 'experiments', 'study', 'export',
                                                      'index', 'search', 'figure1', 'info')),
             ['train', '--epochs', 'x'], ['train', '--epochs', '-1', '--out', 'nowhere'], ['train', '--disc', 'erase'],
-            ['study', '--knob', 'nope', '--levels', '1', '--out', 'nowhere'], ['data'], ['export', '--run', 'r']]
+            ['study', '--knob', 'nope', '--levels', '1', '--out', 'nowhere'], ['data'], ['export', '--run', 'r'],
+            ['train', '--log', 'mlflow'], ['eval', '--run', 'r', '--metric', 'angular'], ['data', '--holdout-ids', 'x']]
 
 PROBE = '''
 import json, sys, io, contextlib
