@@ -368,6 +368,7 @@ def camera_probe(features, # [N, d] features (torch or numpy)
                  seed:int=0, # seed of the fold assignment
                  l2:float=1e-3, # L2 penalty on the weights (features are standardised)
                  max_iter:int=100, # L-BFGS iterations per fold
+                 groups=None, # [N] identity of each feature: folds then hold out whole identities (None: by image)
                 ) -> dict:
     "Cross-validated accuracy of a linear camera classifier on `features`, and the chance level to compare it with."
     x = torch.as_tensor(np.asarray(features) if not torch.is_tensor(features) else features).detach().float().cpu()
@@ -382,6 +383,11 @@ def camera_probe(features, # [N, d] features (torch or numpy)
     perm = torch.randperm(len(y), generator=g)
     by_cam = perm[torch.argsort(y[perm], stable=True)]  # random order within each camera, cameras one after another
     fold = torch.empty_like(y); fold[by_cam] = torch.arange(len(y)) % folds  # deal round-robin: stratified
+    if groups is not None:  # whole identities per fold, so the probe cannot read a camera off a person it has seen
+        ids, by_id = np.unique(np.asarray(groups).ravel(), return_inverse=True)
+        if len(by_id) != len(y): raise ValueError(f"camera_probe: groups must have N = {len(y)} entries, got {len(by_id)}")
+        if len(ids) < folds: raise ValueError(f"camera_probe: {len(ids)} identities cannot fill {folds} folds")
+        fold = (torch.randperm(len(ids), generator=g) % folds)[torch.as_tensor(by_id.ravel())]
     correct = 0
     for k in range(folds):
         tr, te = fold != k, fold == k
