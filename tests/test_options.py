@@ -90,4 +90,5 @@ def test_duke_margin_and_paper_record_in_the_run(tmp_path):
     assert (cfg['loss'], cfg['margin']) == ('atl', 0.05)  # the paper's ATL margin on DukeMTMC-reID
     final = json.loads((out / 'final.json').read_text())
     assert final['paper_recipe'] is False and any(d.startswith('arch=') for d in final['paper_deviations'])
-    assert final['metric'] == 'euclidean' and final['eval_split'] == 'test'
+    assert final['metric'] == 'cosine' and final['eval_split'] == 'test'  # ATL's default distance (EVAL_METRICS)
+    assert set(final['distances']) == {'euclidean', 'cosine'} and final['distances']['cosine']['mAP'] == final['mAP']

@@ -30,7 +30,7 @@ from .distributed import (process_group, torchrun_env, rank0_first, on_every_ran
 
 # %% auto #0
 __all__ = ['check_run_dir', 'prepare_run_dir', 'load_table', 'validation_split', 'build_run', 'train_run', 'evaluate_model',
-           'summary_table', 'plot_history', 'write_plots', 'finish_run', 'eval_run']
+           'both_distances', 'summary_table', 'plot_history', 'write_plots', 'finish_run', 'eval_run']
 
 # %% ../../nbs/08b_training.run.ipynb #f2e00da1
 def check_run_dir(out:str|Path, # the run directory
@@ -238,10 +238,22 @@ def evaluate_model(model_or_learn, # a `Learner` or a bare model returning featu
 # %% ../../nbs/08b_training.run.ipynb #7ed77804
 def _fmt_pct(x): return f'{100 * x:5.1f}%'
 
+def both_distances(extras:dict, # `evaluate_model`'s extras: the query and gallery features and labels
+                   metric:str, # the distance `numbers` were computed in
+                   numbers:dict, # `evaluate_model`'s numbers in `metric`
+                  ) -> dict:
+    "mAP and rank-1 in both distances, `{'euclidean': {...}, 'cosine': {...}}`: the run's from `numbers`, the other computed."
+    other = 'cosine' if metric == 'euclidean' else 'euclidean'
+    cmc, mAP = evaluate_features(*(extras[k] for k in ('qf', 'gf', 'qp', 'gp', 'qc', 'gc')), metric=other)
+    return {metric: dict(mAP=numbers['mAP'], rank1=numbers['rank1']), other: dict(mAP=float(mAP), rank1=float(cmc[0]))}
+
 def summary_table(final:dict) -> str:
     "The few lines `readnet train` prints at the end."
     lines = [f"mAP {_fmt_pct(final['mAP'])}   rank-1 {_fmt_pct(final['rank1'])}   rank-5 {_fmt_pct(final['rank5'])}"
              f"   rank-10 {_fmt_pct(final['rank10'])}"]
+    for name, d in final.get('distances', {}).items():
+        if name != final.get('metric'): lines.append(f"by {name} distance: mAP {_fmt_pct(d['mAP'])}   rank-1 {_fmt_pct(d['rank1'])}"
+                                                     f"   (the numbers above: {final.get('metric')} distance)")
     if 'camera_probe_acc' in final:
         lines.append(f"camera probe accuracy {_fmt_pct(final['camera_probe_acc'])} "
                      f"(chance {_fmt_pct(final['camera_probe_chance'])}; lower = less camera information)")
@@ -285,6 +297,7 @@ def finish_run(learn, dls, df, cfg:TrainConfig, out:Path, train_time:float, plot
     last = getattr(evaluation, 'last', None)  # the last epoch was just evaluated: reuse its features
     reuse = last is not None and last.get('epoch') == cfg.epochs - 1
     numbers, extras = evaluate_model(learn, dls, flip=cfg.flip_eval, features=last if reuse else None, metric=cfg.metric)
+    numbers['distances'] = both_distances(extras, cfg.metric, numbers)
     model = get_model(learn.model)
     dev = next(model.parameters()).device
     deviations = paper_deviations(cfg)
