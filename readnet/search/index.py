@@ -13,16 +13,14 @@ from fastprogress.fastprogress import progress_bar
 from .. import __version__
 from ..core import ReIDDataError, atomic_path, write_text_atomic
 from ..data.readers import MARKET_PATTERN, DUKE_PATTERN
+from ..data.folder import IMAGE_SUFFIXES  # the image files readnet reads, said once
 from .export import Extractor, ImageFiles, load_extractor, normalise, image_loader
 
 # %% auto #0
-__all__ = ['IMAGE_SUFFIXES', 'MSMT17_NAME', 'NAME_PATTERNS', 'INDEX_FORMAT', 'list_images', 'parse_names', 'approx_params',
-           'new_faiss_index', 'index_vectors', 'fill_index', 'extract_chunks', 'build_index', 'GalleryIndex',
-           'index_cli']
+__all__ = ['MSMT17_NAME', 'NAME_PATTERNS', 'INDEX_FORMAT', 'list_images', 'parse_names', 'approx_params', 'new_faiss_index',
+           'index_vectors', 'fill_index', 'extract_chunks', 'build_index', 'GalleryIndex', 'index_cli']
 
 # %% ../../nbs/12a_search.index.ipynb #a8770721
-IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.webp')
-
 def list_images(folder:str|Path, # searched recursively
                ) -> list[str]:
     "Absolute paths of the image files under `folder`, sorted; `ReIDDataError` when there are none."
