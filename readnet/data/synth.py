@@ -12,7 +12,7 @@ from PIL import Image
 from ..core import ReIDDataError
 
 # %% auto #0
-__all__ = ['H', 'W', 'N_PATTERNS', 'MARKER', 'CHUNK', 'draw_identities', 'draw_cameras', 'shift_cameras', 'render',
+__all__ = ['H', 'W', 'N_PATTERNS', 'MARKER', 'CHUNK', 'KNOB_RANGES', 'draw_identities', 'draw_cameras', 'shift_cameras', 'render',
            'make_synthetic_reid', 'noisy_labels', 'synth_cli']
 
 # %% ../../nbs/02_data.synth.ipynb #320d4ee5
@@ -220,12 +220,14 @@ def _assign_cameras(n_img, k, cam_order, per_cam, rng):
     slot = np.where(j < per_cam[row] * k[row], j % k[row], (rng.random(len(row)) * k[row]).astype(int))
     return row, cam_order[row, slot]
 
+_SIGMA = .8  # sd of log(size), the identities' lognormal draw: how unequal their image counts are by default
+
 def _plan(n_train_ids, n_test_ids, n_cams, n_distractors, n_junk, rng):
     "Per image: identity row, pid, camera, folder (train/test ids disjoint, each id in 2+ cameras); per identity: its draws."
     n_ids = n_train_ids + n_test_ids
     pids = rng.permutation(n_ids) + 1  # Market-like: train and test pids interleave
     per_cam = np.where(np.arange(n_ids) < n_train_ids, 1, 2)  # a test id needs a query and a gallery image per camera
-    size = rng.lognormal(1.9, .8, n_ids)
+    size = rng.lognormal(1.9, _SIGMA, n_ids)
     n_img = np.clip(2 + np.round(size), 2, 60).astype(int)  # heavy tail: 2 to 40+
     k_drawn = rng.integers(2, n_cams + 1, n_ids)
     k = np.minimum(k_drawn, np.maximum(2, n_img // per_cam))
@@ -246,11 +248,14 @@ def _plan(n_train_ids, n_test_ids, n_cams, n_distractors, n_junk, rng):
 
 # %% ../../nbs/02_data.synth.ipynb #7c2c8ab5
 def _train_counts(size, # [n] each training identity's lognormal draw (`_plan`)
-                  images_per_id:float, # the mean to reach, at least 2
+                  images_per_id:float|None, # the mean to reach, at least 2; None: the mean of the default counts
+                  imbalance:float|None=None, # sd of log(size) to use instead of `_SIGMA`: 0 every identity alike
                  ) -> np.ndarray:
-    "Images per training identity, `2 + round(c * size)` clipped to 2..60, with `c` chosen so their mean is `images_per_id`."
+    "Images per training identity, `2 + round(c * size')` clipped to 2..60, with `c` chosen so their mean is `images_per_id`."
+    if images_per_id is None: images_per_id = np.clip(2 + np.round(size), 2, 60).mean()
+    if imbalance is not None: size = size ** (imbalance / _SIGMA)  # size' = exp(1.9·s/σ + s·z): lognormal with sd s
     count = lambda c: np.clip(2 + np.round(c * size), 2, 60).astype(int)
-    lo, hi = 0., 1e4  # count(1e4) is 60 for any draw above .006 (8 standard deviations below the lognormal's median)
+    lo, hi = 0., 1e4  # count(1e4) is 60 for any size' above .006 (8 standard deviations below the lognormal's median)
     for _ in range(60):  # the mean is a non-decreasing step function of c
         mid = (lo + hi) / 2
         if count(mid).mean() < images_per_id: lo = mid
@@ -308,9 +313,9 @@ def _batches(names, plan, ids, cams, im, seed):
         yield names[s], _camera_look(img, cams, cam, im['brightness'][s], rng, skip=pos[i] - chunk), cam
 
 # %% ../../nbs/02_data.synth.ipynb #688788be
-def _train_plan(people, n_train_ids, images_per_id, rng):
-    "A plan of training images only: `images_per_id` per identity on average, each identity in 2+ of its cameras."
-    n_img = _train_counts(people['size'][:n_train_ids], images_per_id)
+def _train_plan(people, n_train_ids, images_per_id, imbalance, rng):
+    "A plan of training images only: `images_per_id` per identity on average, spread by `imbalance`, each in 2+ cameras."
+    n_img = _train_counts(people['size'][:n_train_ids], images_per_id, imbalance)
     k = np.minimum(people['n_cams'][:n_train_ids], n_img)
     row, cam = _assign_cameras(n_img, k, people['cam_order'][:n_train_ids], np.ones(n_train_ids, int), rng)
     return dict(row=row, pid=people['pid'][row], cam=cam, folder=np.full(len(row), 'bounding_box_train', object),
@@ -324,17 +329,19 @@ def _mislabel(pid, train, label_noise, rng):
     pid[noisy] = pids[(np.searchsorted(pids, pid[noisy]) + rng.integers(1, len(pids), len(noisy))) % len(pids)]
     return pid, noisy
 
-def _check_args(n_train_ids, n_test_ids, n_cams, n_distractors, n_junk, camera_shift, images_per_id, label_noise):
+KNOB_RANGES = dict(camera_shift=(0, 1), images_per_id=(2, 40), imbalance=(0, 2), label_noise=(0, .5))
+
+def _check_args(n_train_ids, n_test_ids, n_cams, n_distractors, n_junk, knobs):
     if isinstance(n_cams, bool) or not isinstance(n_cams, numbers.Integral) or not 2 <= n_cams <= 9:
         raise ValueError(f"n_cams={n_cams!r}: expected an integer from 2 to 9 (Market-1501 names hold one camera digit)")
     if n_train_ids < 1 or n_test_ids < 1: raise ValueError(f"n_train_ids={n_train_ids}, n_test_ids={n_test_ids}: expected at least 1 each")
     if n_train_ids + n_test_ids > 9999: raise ValueError(f"{n_train_ids + n_test_ids} identities: Market-1501 pids have 4 digits (at most 9999)")
     if min(n_distractors, n_junk) < 0: raise ValueError(f"n_distractors={n_distractors}, n_junk={n_junk}: expected >= 0")
-    for name, v, lo, hi in (('camera_shift', camera_shift, 0, 1), ('images_per_id', images_per_id, 2, 40),
-                            ('label_noise', label_noise, 0, .5)):
+    for name, (lo, hi) in KNOB_RANGES.items():
+        v = knobs.get(name)
         if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Real) or not lo <= v <= hi):
             raise ValueError(f"{name}={v!r}: expected a number from {lo} to {hi} (or None for the default)")
-    if label_noise and n_train_ids < 2: raise ValueError(f"label_noise={label_noise}: needs n_train_ids >= 2, got {n_train_ids}")
+    if knobs.get('label_noise') and n_train_ids < 2: raise ValueError(f"label_noise={knobs['label_noise']}: needs n_train_ids >= 2, got {n_train_ids}")
 
 def _generate(out, config):
     "Draw and write one complete dataset into the folder `out`; returns the marker's content (image counts, wrong labels)."
@@ -346,9 +353,9 @@ def _generate(out, config):
     ids = {k: np.concatenate([d[k] for d in ids]) for k in ids[0]}
     plan, people = _plan(c['n_train_ids'], c['n_test_ids'], c['n_cams'], c['n_distractors'], c['n_junk'], rng)
     im = _draw_images(plan, ids, cams, rng)
-    if 'images_per_id' in c:  # new training images from their own stream; the test images keep their draws
+    if 'images_per_id' in c or 'imbalance' in c:  # new training images from their own stream; the test images keep theirs
         rng = np.random.default_rng([c['seed'], 1])
-        train, keep = _train_plan(people, c['n_train_ids'], c['images_per_id'], rng), plan['folder'] != 'bounding_box_train'
+        train, keep = _train_plan(people, c['n_train_ids'], c.get('images_per_id'), c.get('imbalance'), rng), plan['folder'] != 'bounding_box_train'
         join = lambda new, old: {k: np.concatenate([new[k], old[k][keep]]) for k in old}
         plan, im = join(train, plan), join(_draw_images(train, ids, cams, rng), im)
     if 'label_noise' in c:
@@ -378,15 +385,18 @@ def make_synthetic_reid(root:str|Path, # the dataset folder to create (Market-15
                         camera_shift:float|None=None, # 0 to 1: 0 all cameras alike, 1 their differences doubled; None = .5
                         images_per_id:float|None=None, # 2 to 40: mean training images per identity; None = today's (about 11)
                         label_noise:float|None=None, # 0 to .5: fraction of training images filed under a wrong pid; None = 0
+                        imbalance:float|None=None, # 0 to 2: spread of the training counts (sd of their log), same mean; None = today's
                        ) -> Path:
     "Write a synthetic multi-camera pedestrian dataset to `root` in Market-1501 layout (atomically); return `root`."
     root = Path(root).expanduser().absolute()
     n_distractors = n_test_ids if n_distractors is None else n_distractors
     n_junk = n_test_ids // 4 if n_junk is None else n_junk
-    _check_args(n_train_ids, n_test_ids, n_cams, n_distractors, n_junk, camera_shift, images_per_id, label_noise)
+    _check_args(n_train_ids, n_test_ids, n_cams, n_distractors, n_junk,
+                dict(camera_shift=camera_shift, images_per_id=images_per_id, imbalance=imbalance, label_noise=label_noise))
     config = dict(generator=1, n_train_ids=n_train_ids, n_test_ids=n_test_ids, n_cams=n_cams, seed=seed,
                   n_distractors=n_distractors, n_junk=n_junk)
-    knobs = dict(camera_shift=(camera_shift, .5), images_per_id=(images_per_id, None), label_noise=(label_noise, 0))
+    knobs = dict(camera_shift=(camera_shift, .5), images_per_id=(images_per_id, None), label_noise=(label_noise, 0),
+                 imbalance=(imbalance, None))  # imbalance .8 keeps today's counts but redraws the training images
     config |= {k: float(v) for k, (v, default) in knobs.items() if v is not None and v != default}  # defaults stay out
     existing = _read_config(root)
     if existing == config: return root
@@ -422,17 +432,19 @@ def synth_cli(out:str|Path, # folder to write the dataset to
               camera_shift:float=.5, # 0 to 1: how differently the cameras render (0 alike, .5 default, 1 doubled)
               images_per_id:float|None=None, # 2 to 40: mean training images per identity; None = today's (about 11)
               label_noise:float=0., # 0 to .5: fraction of training images filed under a wrong identity
+              imbalance:float|None=None, # 0 to 2: how unequal the training counts are (0 equal, 2 long-tailed); None = today's
               overwrite:bool=False, # replace a dataset made with other parameters
              ) -> int:
     "Generate the synthetic dataset into `out` and print what was written; returns an exit code."
     import time
     start = time.time()
     root = make_synthetic_reid(out, n_train_ids=ids, n_test_ids=ids, n_cams=cams, seed=seed, overwrite=overwrite,
-                               camera_shift=camera_shift, images_per_id=images_per_id, label_noise=label_noise)
+                               camera_shift=camera_shift, images_per_id=images_per_id, label_noise=label_noise,
+                               imbalance=imbalance)
     counts = json.loads((root / MARKER).read_text())['counts']
     n_train = counts['bounding_box_train']
     print(f"{root}: {n_train} train, {counts['query']} query, {counts['bounding_box_test']} "
           f"gallery images ({ids} + {ids} identities, {cams} cameras, seed {seed}) in {time.time() - start:.1f} s")
     print(f"camera_shift {camera_shift}; images_per_id {images_per_id} ({n_train / ids:.1f} training images per "
-          f"identity); label_noise {label_noise} ({len(noisy_labels(root))} training images with a wrong identity)")
+          f"identity); imbalance {imbalance}; label_noise {label_noise} ({len(noisy_labels(root))} training images with a wrong identity)")
     return 0

@@ -15,7 +15,7 @@ __all__ = ['KNOBS', 'METHODS', 'OWN_METHODS', 'STUDY', 'knob_field', 'study_conf
            'study_table', 'study_markdown', 'plot_study', 'write_study']
 
 # %% ../../nbs/09a_paper.study.ipynb #90f0f5c1
-KNOBS = {'camera_shift': 'synth_camera_shift', 'images_per_id': 'synth_images_per_id',
+KNOBS = {'camera_shift': 'synth_camera_shift', 'images_per_id': 'synth_images_per_id', 'imbalance': 'synth_imbalance',
          'label_noise': 'synth_label_noise', 'cams': 'synth_cams'}
 METHODS = TABLES[2]  # the paper's Table 2: Basel, ATL, ACN, ATL+ACN
 OWN_METHODS = {  # readnet's camera erasure (06b) beside the paper's methods; the study's other adversaries: readnet.research

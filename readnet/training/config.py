@@ -79,6 +79,9 @@ class TrainConfig:
                                            lo=0., hi=1., group='data')
     synth_images_per_id:float|None = option(None, "synthetic: mean training images per identity, heavy-tailed (default: "
                                             "about 11)", lo=2., hi=40., group='data')
+    synth_imbalance:float|None = option(None, "synthetic: how unequal the training identities' image counts are, at "
+                                        "the same mean: 0 all equal, 2 long-tailed (half with 2-4, a sixth with 20+; default: "
+                                        "the generator's, 0.8)", lo=0., hi=2., group='data')
     synth_label_noise:float = option(0., 'synthetic: fraction of training images filed under a wrong identity',
                                      lo=0., hi=0.5, group='data')
     synth_seed:int = option(0, 'synthetic: the seed the dataset is drawn with', lo=0, hi=2**31 - 1, group='data')

@@ -75,7 +75,7 @@ def _synthetic_table(cfg:TrainConfig):
         made = json.loads((root / MARKER).read_text())['config']
         return read_market1501(root, n_cams=made['n_cams'], name='synthetic')
     knobs = dict(camera_shift=None if cfg.synth_camera_shift == 0.5 else cfg.synth_camera_shift,
-                 images_per_id=cfg.synth_images_per_id, label_noise=cfg.synth_label_noise or None)  # defaults stay out: they name the cached folder
+                 images_per_id=cfg.synth_images_per_id, imbalance=cfg.synth_imbalance, label_noise=cfg.synth_label_noise or None)  # defaults stay out: they name the cached folder
     return get_dataset('synthetic', cfg.root, n_train_ids=cfg.synth_ids, n_test_ids=cfg.synth_ids, n_cams=cfg.synth_cams,
                        **({'seed': cfg.synth_seed} if cfg.synth_seed else {}), **{k: v for k, v in knobs.items() if v is not None})
 
