@@ -12,6 +12,7 @@ from .data.readers import *
 from .data.folder import *
 from .data.locate import *
 from .data.summary import *
+from .data.render import *
 from .data.synth import *
 from .data.cache import *
 from .data.sampler import *

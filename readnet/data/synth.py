@@ -4,213 +4,16 @@
 
 # %% ../../nbs/02_data.synth.ipynb #e317be44
 from __future__ import annotations
-import os, io, json, numbers, shutil, uuid
+import os, json, numbers, shutil, uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
 from PIL import Image
 from ..core import ReIDDataError
+from .render import *
 
 # %% auto #0
-__all__ = ['H', 'W', 'N_PATTERNS', 'MARKER', 'CHUNK', 'KNOB_RANGES', 'draw_identities', 'draw_cameras', 'shift_cameras', 'render',
-           'make_synthetic_reid', 'noisy_labels', 'synth_cli']
-
-# %% ../../nbs/02_data.synth.ipynb #320d4ee5
-H, W = 128, 64  # Market-1501 crop size
-_PALETTE = np.array([[.07,.07,.08],[.22,.22,.24],[.42,.42,.44],[.10,.13,.28],[.85,.85,.82],[.55,.09,.09],
-                     [.14,.30,.15],[.32,.21,.12],[.72,.62,.46],[.20,.36,.62],[.82,.70,.18],[.58,.28,.50]], 'float32')
-_PALETTE_P = np.array([.2,.13,.1,.12,.08,.06,.06,.05,.06,.05,.04,.05])  # dark colours dominate, as in real footage
-_SKIN = np.array([[.95,.80,.68],[.86,.66,.52],[.66,.46,.33],[.42,.29,.20]], 'float32')
-_HAIR = np.array([[.05,.04,.03],[.20,.13,.07],[.46,.33,.18],[.72,.62,.42],[.55,.55,.55]], 'float32')
-N_PATTERNS = 6  # plain, horizontal stripes, vertical stripes, front logo, two-tone, check
-
-def _colours(rng, table, n, p=None, jitter=.05):
-    return np.clip(table[rng.choice(len(table), n, p=p)] + rng.normal(0, jitter, (n, 3)), 0, 1).astype('float32')
-
-def draw_identities(n:int, # how many identities
-                    rng:np.random.Generator, # the random generator (its state advances)
-                    p_sibling:float=.3, # probability that an identity copies an earlier one but its torso pattern
-                   ) -> dict:
-    "Attributes of `n` pedestrians, one array per attribute with `n` rows."
-    cl = lambda: _colours(rng, _PALETTE, n, _PALETTE_P, jitter=.07)
-    a = dict(height=rng.uniform(.78, .93, n), width=rng.uniform(.8, 1.25, n), skin=_colours(rng, _SKIN, n, jitter=.03),
-             hair=_colours(rng, _HAIR, n, [.45,.25,.12,.08,.1], .03), long_hair=rng.random(n) < .35,
-             upper=cl(), upper2=cl(), pattern=rng.integers(0, N_PATTERNS, n), long_sleeves=rng.random(n) < .55,
-             lower=cl(), lower_kind=rng.choice(3, n, p=[.65,.2,.15]), shoes=cl(), bag=rng.choice(4, n, p=[.4,.3,.15,.15]),
-             bag_colour=cl())
-    # siblings: same body and colours as an earlier identity, a different pattern (vectorised: copy rows at once)
-    sib = np.flatnonzero((rng.random(n) < p_sibling) & (np.arange(n) > 0))
-    src = (rng.random(len(sib)) * sib).astype(int)  # an earlier identity, uniformly
-    while True:  # follow chains so a sibling copies an original identity (a sibling of a sibling is a sibling)
-        chained = np.isin(src, sib)
-        if not chained.any(): break
-        src[chained] = src[np.searchsorted(sib, src[chained])]
-    for k in a:
-        if k != 'pattern': a[k][sib] = a[k][src]
-    a['pattern'][sib] = (a['pattern'][src] + rng.integers(1, N_PATTERNS, len(sib))) % N_PATTERNS
-    a['sibling_of'] = np.full(n, -1); a['sibling_of'][sib] = src
-    return a
-
-# %% ../../nbs/02_data.synth.ipynb #d04d7874
-def _background(rng):
-    "A camera's fixed scene, larger than a crop so each image sees a slightly shifted part of it."
-    h, w = H + 32, W + 32
-    y, x = np.mgrid[:h, :w].astype('float32')
-    wall, floor = _colours(rng, _PALETTE, 2, jitter=.12) * .8 + .1
-    horizon = rng.uniform(.55, .8) * h
-    img = np.where((y < horizon)[..., None], wall * (1 - .2 * y[..., None] / h), floor)
-    for _ in range(rng.integers(3, 8)):  # doors, windows, pillars, parked things
-        x0, y0 = rng.uniform(0, w), rng.uniform(0, h * .8)
-        inside = (abs(x - x0) < rng.uniform(3, 18)) & (abs(y - y0) < rng.uniform(6, 40))
-        img = np.where(inside[..., None], _colours(rng, _PALETTE, 1, jitter=.15)[0], img)
-    img = img * (1 + .08 * np.sin(x * rng.uniform(.2, 1.5) + y * rng.uniform(0, .5)))[..., None]  # texture
-    return np.clip(img, 0, 1).astype('float32')
-
-def draw_cameras(n_cams:int, # how many cameras
-                 rng:np.random.Generator, # the random generator (its state advances)
-                ) -> dict:
-    "Per-camera nuisance parameters: scene, colour response, noise, resolution, JPEG quality, viewpoint mix."
-    low_res = rng.integers(n_cams)
-    mirrored = rng.choice(n_cams, min(2, n_cams), replace=False)
-    return dict(background=np.stack([_background(rng) for _ in range(n_cams)]),
-                gain=np.clip(rng.normal(1, .08, (n_cams, 3)), .8, 1.2).astype('float32'),
-                gamma=rng.uniform(.8, 1.25, n_cams).astype('float32'),
-                offset=rng.normal(0, .02, (n_cams, 3)).astype('float32'),
-                noise=rng.uniform(.01, .05, n_cams).astype('float32'),
-                blur=np.where(np.arange(n_cams) == low_res, 0., rng.uniform(0, 1, n_cams)),  # 0 sharp .. 1 blurred
-                downscale=np.where(np.arange(n_cams) == low_res, 4, 1),  # one low-resolution camera, like Market's
-                jpeg_quality=np.where(np.arange(n_cams) == low_res, 45, rng.integers(65, 95, n_cams)),
-                view_p=rng.dirichlet(np.full(3, 1.2), n_cams),  # P(front), P(back), P(side)
-                mirrored=np.isin(np.arange(n_cams), mirrored),  # people walk mostly right to left there
-                facing_p=np.full(n_cams, .8))  # P(a person walks the camera's main way)
-
-# %% ../../nbs/02_data.synth.ipynb #134bb696
-_NEUTRAL = dict(gain=(1, .5, 1.5), gamma=(1, .5, 2), offset=(0, -1, 1), noise=(.03, 0, .1), blur=(.5, 0, 1),
-                downscale=(1, 1, 8), jpeg_quality=(80, 20, 95), view_p=(1 / 3, 0, 1))  # neutral value, sane range
-
-def shift_cameras(cams:dict, # per-camera parameters from `draw_cameras`
-                  camera_shift:float=.5, # 0 all cameras alike, .5 as drawn, 1 every deviation from neutral doubled
-                 ) -> dict:
-    "`cams` with each camera's deviation from a neutral camera scaled by `2 * camera_shift` (a new dict)."
-    s = 2 * camera_shift
-    toward = lambda neutral, drawn: s * drawn + (1 - s) * neutral  # exactly `drawn` at s = 1
-    out = {k: np.clip(toward(v, cams[k]), lo, hi) for k, (v, lo, hi) in _NEUTRAL.items()}
-    out['jpeg_quality'] = np.round(out['jpeg_quality']).astype(int)
-    if s > 1: out['view_p'] = cams['view_p'] ** s / (cams['view_p'] ** s).sum(1, keepdims=True)  # sharper
-    # a mirrored camera's people walk its (reversed) main way with probability .8; at neutral .2, like everyone else's
-    out['facing_p'] = np.where(cams['mirrored'], np.clip(toward(.2, cams['facing_p']), 0, 1), cams['facing_p'])
-    w = min(s, 1)  # scenes: blend toward camera 1's below the default, each camera's own above
-    out['background'] = w * cams['background'] + (1 - w) * cams['background'][:1]
-    return cams | out
-
-# %% ../../nbs/02_data.synth.ipynb #6fb5b910
-def _capsule(u, v, u0, v0, u1, v1, r):
-    "Mask of points within `r` of the segment (u0,v0)-(u1,v1); every argument broadcasts over the batch."
-    du, dv = u1 - u0, v1 - v0
-    t = np.clip(((u - u0) * du + (v - v0) * dv) / (du * du + dv * dv + 1e-9), 0, 1)
-    return (u - u0 - t * du) ** 2 + (v - v0 - t * dv) ** 2 < r * r
-
-_PARTS = ['hair', 'bag_colour', 'lower', 'skin', 'shoes', 'upper', 'upper2']  # label k+1 in a part map
-
-def _paint(img, mask, colour): np.copyto(img, colour[:, None, None, :], where=mask[..., None])
-
-def _torso_pattern(kind, u, v, front):
-    "Where the torso shows its second colour, per pattern kind (broadcast over the batch)."
-    hstripe, vstripe = np.sin(v * 105) > 0, np.sin(u * 125) > 0
-    logo = front & (np.abs(u) < .045) & (np.abs(v - .27) < .035)
-    return np.select([kind == 1, kind == 2, kind == 3, kind == 4, kind == 5],
-                     [hstripe, vstripe, logo, v > .34, hstripe ^ vstripe], False)
-
-def render(ids:dict, # identity attributes (`draw_identities`), one row per image
-           view:np.ndarray, # 0 front, 1 back, 2 side
-           facing:np.ndarray, # +1 or -1: which way the person faces across the image (side view, bag side)
-           phase:np.ndarray, # walking phase in radians
-           shift:np.ndarray, # [B, 3]: horizontal and vertical crop shift in pixels, scale factor
-           background:np.ndarray, # [B, H, W, 3] background crops
-          ) -> np.ndarray:
-    "Draw a batch of pedestrians over their backgrounds; float32 `[B, H, W, 3]` in 0..1."
-    c = lambda a: np.asarray(a, 'float32')[:, None, None]  # per-image value -> broadcastable [B, 1, 1]
-    b = lambda a: np.asarray(a, bool)[:, None, None]
-    n = len(view)
-    part = np.zeros((n, H, W), np.uint8)
-    def paint(mask, name): np.copyto(part, _PARTS.index(name) + 1, where=mask)
-    size = c(ids['height'] * shift[:, 2] * H)
-    y, x = np.mgrid[:H, :W].astype('float32')
-    v = (y - (H * .985 + c(shift[:, 1]) - size)) / size
-    u = (x - W / 2 - c(shift[:, 0])) / size
-    front, back, side, f, kind, bag = b(view == 0), b(view == 1), b(view == 2), c(facing), ids['lower_kind'], ids['bag']
-    upright = c(view != 2)  # 1 seen from the front or back, 0 from the side
-    hw = c(ids['width']) * np.where(side, np.float32(.07), np.float32(.105))  # torso half width
-    swing = np.sin(c(phase)) * np.where(side, np.float32(.13), np.float32(.025))
-    # back layer: long hair, and a backpack seen from the side
-    paint(b(ids['long_hair']) & ~front & _capsule(u, v, 0, .08, -.012 * f * side, .24, .06), 'hair')
-    paint(b(bag == 1) & side & (np.abs(u + f * (hw + .04)) < .045) & (np.abs(v - .3) < .12), 'bag_colour')
-    # legs (trousers, or bare below shorts/skirt), shoes, skirt
-    bare = b(kind > 0) & (v > np.where(b(kind == 1), .68, .7))
-    for s in (-1, 1):
-        foot = s * (.05 * upright + swing)
-        leg = _capsule(u, v, s * .045 * upright, .5, foot, .93, .042 * c(ids['width']))
-        paint(leg & ~bare, 'lower'); paint(leg & bare, 'skin')
-        paint(_capsule(u, v, foot, .945, foot + .03 * f * side, .955, .03), 'shoes')
-    paint(b(kind == 2) & (v > .47) & (v < .7) & (np.abs(u) < hw + (v - .47) * .25), 'lower')
-    # torso with its pattern, arms with long or short sleeves
-    torso = (v > .15) & (v < .52) & (np.abs(u) < hw * (1 - .25 * np.clip(.2 - v, 0, 1) / .05))
-    paint(torso, 'upper')
-    paint(torso & _torso_pattern(c(ids['pattern']), u, v, front), 'upper2')
-    sleeve = b(ids['long_sleeves']) | (v < .28)
-    for s in (-1, 1):
-        shoulder_u = np.where(side, 0, s * (hw + .025))
-        hand_u = shoulder_u + np.where(side, -s * swing * 1.2, s * .01)
-        arm = _capsule(u, v, shoulder_u, .18, hand_u, .48, .033)
-        paint(arm & sleeve, 'upper'); paint(arm & ~sleeve, 'skin')
-        paint(_capsule(u, v, hand_u, .5, hand_u, .51, .025), 'skin')
-    # bags: a backpack from behind (its straps from the front); a shoulder bag on its side, strap across the torso
-    bag_side = np.where(b(bag == 2), np.float32(1), np.float32(-1)) * f
-    straps = b(bag == 1) & front & (np.abs(np.abs(u) - .06) < .012) & (v > .15) & (v < .36)
-    strap = b(bag >= 2) & ~side & _capsule(u, v, -bag_side * hw * .8, .17, bag_side * hw, .42, .01)
-    paint((b(bag == 1) & back & (np.abs(u) < .085) & (np.abs(v - .31) < .12)) | straps | strap, 'bag_colour')
-    paint(b(bag >= 2) & (np.abs(u - bag_side * (hw + .045)) < .045) & (np.abs(v - .47) < .06), 'bag_colour')
-    # neck, head, hair (a cap from the front, the whole head from behind, the back half from the side)
-    paint((np.abs(u) < .025) & (v > .11) & (v < .17), 'skin')
-    head = _capsule(u, v, 0, .07, 0, .075, .06)
-    paint(head, 'skin')
-    paint(head & ((v < .055) | back | (side & (u * f < -.01))), 'hair')
-    # shading: people are rounder than paper cut-outs
-    colours = np.concatenate([np.zeros((n, 1, 3), 'float32')] + [ids[k][:, None].astype('float32') for k in _PARTS], 1)
-    shade = 1 - .35 * np.clip(np.abs(u) / (hw + .05), 0, 1) ** 2
-    person = colours[np.arange(n)[:, None, None], part] * shade[..., None]
-    return np.where(part[..., None] > 0, person, background)
-
-# %% ../../nbs/02_data.synth.ipynb #600ae7f4
-def _occlude(img, kind, extent, colour):
-    "Cover part of each image with an object: kind 1 from below, 2 from the left, 3 from the right."
-    y, x = np.mgrid[:H, :W]
-    k, e = kind[:, None, None], extent[:, None, None]
-    _paint(img, ((k == 1) & (y > H * (1 - e))) | ((k == 2) & (x < W * e)) | ((k == 3) & (x > W * (1 - e))), colour)
-
-def _camera_look(img, cams, cam, bright, rng, skip=0):
-    "Each image through its camera: blur, colour gain, brightness, offset, noise, response curve (gamma); -> uint8."
-    per = lambda a: np.asarray(a, 'float32')[cam].reshape(len(cam), 1, 1, -1)
-    smooth = img.copy()  # separable [1, 2, 1] / 4 blur, mixed in by the camera's blur strength
-    smooth[:, 1:-1] = (img[:, :-2] + 2 * img[:, 1:-1] + img[:, 2:]) / 4
-    smooth[:, :, 1:-1] = (smooth[:, :, :-2] + 2 * smooth[:, :, 1:-1] + smooth[:, :, 2:]) / 4
-    smooth -= img; smooth *= per(cams['blur']); img += smooth
-    img *= per(cams['gain']) * bright[:, None, None, None] * 255
-    img += per(cams['offset']) * 255 + .5
-    noise = rng.random((skip + len(img), *img.shape[1:]), 'float32')[skip:]  # `skip`: noise of images drawn elsewhere
-    noise -= .5; noise *= per(cams['noise']) * 255 * 12 ** .5  # uniform, std `noise`
-    img += noise
-    img = np.clip(img, 0, 255, out=img).astype(np.uint8)
-    response = (255 * np.linspace(0, 1, 256) ** cams['gamma'][:, None] + .5).astype(np.uint8)  # [n_cams, 256] curves
-    for k, c in enumerate(cam): np.take(response[c], img[k], out=img[k])  # a table look-up per image, not per pixel
-    return img
-
-def _encode(arr, cam, cams):
-    "JPEG bytes of one image as its camera delivers it: low resolution (upsampled back), JPEG quality."
-    im = Image.fromarray(arr)
-    if (d := cams['downscale'][cam]) > 1:  # d may be fractional (an intermediate camera_shift)
-        im = im.resize((round(W / d), round(H / d)), Image.BOX).resize((W, H), Image.BILINEAR)
-    buf = io.BytesIO(); im.save(buf, 'JPEG', quality=int(cams['jpeg_quality'][cam])); return buf.getvalue()
+__all__ = ['MARKER', 'CHUNK', 'KNOB_RANGES', 'make_synthetic_reid', 'noisy_labels', 'synth_cli']
 
 # %% ../../nbs/02_data.synth.ipynb #15ce9d5f
 def _assign_cameras(n_img, k, cam_order, per_cam, rng):
@@ -278,7 +81,7 @@ def _draw_images(plan, ids, cams, rng):
     occluded = rng.random(n) < .15
     return dict(view=view, facing=facing, phase=rng.uniform(0, 2 * np.pi, n), shift=shift,
                 occluder=np.where(occluded, rng.integers(1, 4, n), 0), occluder_extent=rng.uniform(.15, .35, n),
-                occluder_colour=_colours(rng, _PALETTE, n, jitter=.15), brightness=rng.uniform(.9, 1.1, n),
+                occluder_colour=occluder_colours(rng, n), brightness=rng.uniform(.9, 1.1, n),
                 bg_xy=rng.integers(8, 25, (n, 2)), frame=rng.choice(10**6, n, replace=False),
                 sequence=rng.integers(1, 7, n), detection=rng.integers(1, 9, n))
 
@@ -292,7 +95,7 @@ def _write_images(out, plan, ids, cams, im, seed):
     for f in ('bounding_box_train', 'query', 'bounding_box_test'): (out / f).mkdir(parents=True)
     names = _file_names(plan, im)
     def save(names, imgs, cams_of):
-        for name, arr, c in zip(names, imgs, cams_of): (out / name).write_bytes(_encode(arr, c, cams))
+        for name, arr, c in zip(names, imgs, cams_of): (out / name).write_bytes(encode_jpeg(arr, c, cams))
     with ThreadPoolExecutor(2) as pool:  # encoding and file creation overlap with drawing the next batch
         done = [pool.submit(save, *batch) for batch in _batches(names, plan, ids, cams, im, seed)]
         for d in done: d.result()  # re-raise any write error
@@ -308,9 +111,9 @@ def _batches(names, plan, ids, cams, im, seed):
         cam, who = plan['cam'][s], {k: v[plan['row'][s]] for k, v in ids.items()}
         bg = cams['background'][cam[:, None, None], im['bg_xy'][s, 1, None, None] + y, im['bg_xy'][s, 0, None, None] + x]
         img = render(who, im['view'][s], im['facing'][s], im['phase'][s], im['shift'][s], bg)
-        _occlude(img, im['occluder'][s], im['occluder_extent'][s], im['occluder_colour'][s])
+        occlude(img, im['occluder'][s], im['occluder_extent'][s], im['occluder_colour'][s])
         rng = np.random.default_rng([seed, chunk] if stream[i] == 0 else [seed, chunk, stream[i]])
-        yield names[s], _camera_look(img, cams, cam, im['brightness'][s], rng, skip=pos[i] - chunk), cam
+        yield names[s], camera_look(img, cams, cam, im['brightness'][s], rng, skip=pos[i] - chunk), cam
 
 # %% ../../nbs/02_data.synth.ipynb #688788be
 def _train_plan(people, n_train_ids, images_per_id, imbalance, rng):
