@@ -21,7 +21,8 @@ def score(runs, cache):
     for run in map(Path, runs):
         cfg, d = json.loads((run / 'config.json').read_text()), features(run, cache)
         t = removal_table(*((d[f'{s}f'], d[f'{s}p'], d[f'{s}c']) for s in 'xqg'))
-        tables.append(t.assign(run=str(run), loss={'triplet': 'Basel', 'atl': 'ATL'}.get(cfg['loss'], cfg['loss']),
+        loss = {'triplet': 'Basel', 'atl': 'ATL'}.get(cfg['loss'], cfg['loss']) + ('+ACN' if cfg.get('adversary') else '')
+        tables.append(t.assign(run=str(run), loss=loss,
                                seed=cfg['seed'], val_ids=cfg['val_ids'], synth_seed=cfg.get('synth_seed')))
         print(run, *(f"{r.remover}/{r.metric}: {100 * r.mAP:.1f}" for r in t.itertuples() if r.remover in ('none', 'erase')), flush=True)
     return pd.concat(tables, ignore_index=True)
@@ -35,13 +36,14 @@ def differences(df):
         for cell in [r for r in REMOVERS if r != 'none']:
             lines.append(f"| {loss} | {metric} | {cell} | " + ' | '.join(plus_minus(d[m].loc[cell, 'diff'], d[m].loc[cell, 'ci'])
                          for m in d) + f" | {int(d['mAP'].loc[cell, 'n'])} |")
-    lines += ['', '| remover | distance | ATL − Basel: Δ mAP | Δ rank-1 | seeds |', '|---|---|---|---|---|']
     runs = df.rename(columns={'loss': 'cell'})
-    for (rem, metric), g in runs.groupby(['remover', 'metric'], sort=False):
-        d = {m: paired_differences(g, 'Basel', m).set_index('cell') for m in ('mAP', 'rank1')}
-        if 'ATL' in d['mAP'].index:
-            lines.append(f"| {rem} | {metric} | " + ' | '.join(plus_minus(d[m].loc['ATL', 'diff'], d[m].loc['ATL', 'ci']) for m in d)
-                         + f" | {int(d['mAP'].loc['ATL', 'n'])} |")
+    for a, b in (('ATL', 'Basel'), ('ATL+ACN', 'Basel'), ('ATL+ACN', 'ATL')):
+        if not {a, b} <= set(runs.cell): continue
+        lines += ['', f'| remover | distance | {a} − {b}: Δ mAP | Δ rank-1 | Δ camera probe | seeds |', '|---|---|---|---|---|---|']
+        for (rem, metric), g in runs[runs.cell.isin([a, b])].groupby(['remover', 'metric'], sort=False):
+            d = {m: paired_differences(g, b, m).set_index('cell') for m in ('mAP', 'rank1', 'camera_probe')}
+            lines.append(f"| {rem} | {metric} | " + ' | '.join(plus_minus(d[m].loc[a, 'diff'], d[m].loc[a, 'ci']) for m in d)
+                         + f" | {int(d['mAP'].loc[a, 'n'])} |")
     return '\n'.join(lines) + '\n'
 
 def main():

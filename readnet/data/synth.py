@@ -132,6 +132,7 @@ def _mislabel(pid, train, label_noise, rng):
     pid[noisy] = pids[(np.searchsorted(pids, pid[noisy]) + rng.integers(1, len(pids), len(noisy))) % len(pids)]
     return pid, noisy
 
+# %% ../../nbs/02_data.synth.ipynb #ad92766a
 KNOB_RANGES = dict(camera_shift=(0, 1), images_per_id=(2, 40), imbalance=(0, 2), label_noise=(0, .5))
 
 def _check_args(n_train_ids, n_test_ids, n_cams, n_distractors, n_junk, knobs):
@@ -146,6 +147,7 @@ def _check_args(n_train_ids, n_test_ids, n_cams, n_distractors, n_junk, knobs):
             raise ValueError(f"{name}={v!r}: expected a number from {lo} to {hi} (or None for the default)")
     if knobs.get('label_noise') and n_train_ids < 2: raise ValueError(f"label_noise={knobs['label_noise']}: needs n_train_ids >= 2, got {n_train_ids}")
 
+# %% ../../nbs/02_data.synth.ipynb #0da28bb7
 def _generate(out, config):
     "Draw and write one complete dataset into the folder `out`; returns the marker's content (image counts, wrong labels)."
     c = config
@@ -177,6 +179,7 @@ def _read_config(root):
     try: return json.loads((root / MARKER).read_text())['config']
     except (OSError, ValueError, KeyError): return None
 
+# %% ../../nbs/02_data.synth.ipynb #4006c04e
 def make_synthetic_reid(root:str|Path, # the dataset folder to create (Market-1501 layout)
                         n_train_ids:int=200, # training identities
                         n_test_ids:int=200, # test identities (query + gallery), disjoint from the training ones
