@@ -11,7 +11,8 @@ from fastcore.docments import docments
 # torch-free: the options come from these (readnet --help takes a fraction of a second); each subcommand imports the
 # code it runs (torch, fastai) when it runs
 from .basics import MSMT17_VAL, LOGGERS, TrainingDiverged
-from .training.config import TrainConfig, ConfigError, DATASETS, add_config_options, config_from_args, given_options, parse_value
+from .training.config import (TrainConfig, ConfigError, DATASETS, add_config_options, config_from_args, given_options,
+                                     parse_value, check_trainer)
 from .paper.experiments import TABLES, run_experiments, print_results
 from .paper.study import METHODS, OWN_METHODS, KNOBS, knob_field, study_config, run_study
 
@@ -135,6 +136,7 @@ def train_cmd(args, # the parsed options
             out, cfg = args.resume, (TrainConfig.from_json(Path(args.resume) / 'config.json') if getattr(args, 'log', None) else None)
         else:
             if not args.out: raise CLIError("--out is required (the run directory), or --resume RUN")
+            if args.config: check_trainer(args.config, camera_adversary)  # a run of another adversary: its own command
             cfg = config_from_args(args, base=TrainConfig.from_json(args.config) if args.config else None)
             run = dict(cfg=cfg, out=args.out, force=args.force)  # --nproc N > 1: torch's elastic launcher starts N processes
             out = args.out

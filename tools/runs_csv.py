@@ -16,7 +16,8 @@ from readnet.research.cli import RESEARCH_METHODS
 
 def method_name(cfg:dict) -> str:
     "The study's name (`METHODS`, `OWN_METHODS`, `RESEARCH_METHODS`) of the loss and camera removal a run's config trains."
-    disc = cfg.get('disc', 'paper') if cfg.get('adversary') else None  # `disc`: a run written before --erase
+    # the recipe: `research_recipe` (readnet.research records it), or `disc` in a run written before --erase
+    disc = (cfg.get('research_recipe') or cfg.get('disc', 'paper')) if cfg.get('adversary') else None
     erase, adversary = cfg.get('erase', False) or disc == 'erase', bool(cfg.get('adversary')) and disc != 'erase'
     recipe = disc if adversary and disc != 'paper' else None
     for name, s in {**METHODS, **OWN_METHODS}.items():

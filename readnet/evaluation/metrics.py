@@ -6,6 +6,7 @@
 from __future__ import annotations
 import warnings
 from contextlib import contextmanager
+from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -29,10 +30,19 @@ def check_labels(name, a, n=None):
     if n is not None and len(a) != n: raise ValueError(f"{name} has {len(a)} entries, expected {n}")
     return a.astype(np.int64, copy=False)
 
-def _check_args(nq, ng, q_pids, g_pids, q_camids, g_camids, max_rank, protocol, ap):
-    if protocol not in _PROTOCOLS: raise ValueError(f"protocol must be one of {_PROTOCOLS}, got {protocol!r}")
-    if ap not in _APS: raise ValueError(f"ap must be one of {_APS}, got {ap!r}")
-    if int(max_rank) < 1: raise ValueError(f"max_rank must be >= 1, got {max_rank}")
+@dataclass
+class _Protocol:
+    "How an evaluation scores, checked; `draws`: CUHK03's single-shot generators, shared by the blocks of one evaluation."
+    max_rank:int; protocol:str; ap:str; n_repeats:int; seed:int
+    def __post_init__(self):
+        if self.protocol not in _PROTOCOLS: raise ValueError(f"protocol must be one of {_PROTOCOLS}, got {self.protocol!r}")
+        if self.ap not in _APS: raise ValueError(f"ap must be one of {_APS}, got {self.ap!r}")
+        if int(self.max_rank) < 1: raise ValueError(f"max_rank must be >= 1, got {self.max_rank}")
+        self.max_rank = int(self.max_rank)
+        self.draws = [np.random.default_rng([self.seed, r]) for r in range(self.n_repeats)] if self.protocol == 'cuhk03' else None
+
+def _check_labels(nq, ng, q_pids, g_pids, q_camids, g_camids):
+    "The four label arrays, checked: (q_pids, g_pids, q_camids, g_camids) as int64."
     return (check_labels('q_pids', q_pids, nq), check_labels('g_pids', g_pids, ng),
             check_labels('q_camids', q_camids, nq), check_labels('g_camids', g_camids, ng))
 
@@ -41,26 +51,27 @@ def rows_per_chunk(n_cols, budget, bytes_per_entry):
     return max(1, int(budget // (bytes_per_entry * max(n_cols, 1))))
 
 # %% ../../nbs/07_evaluation.metrics.ipynb #37f7cf16
-def _gallery_index(g_pids):
-    "Gallery columns grouped by identity (ids, group starts, sizes, grouping permutation) and the junk columns."
-    perm = np.argsort(g_pids, kind='stable')
-    ids, starts, sizes = np.unique(g_pids[perm], return_index=True, return_counts=True)
-    return (ids, starts, sizes, perm), np.flatnonzero(g_pids == -1)
+class _Gallery:
+    "The gallery's labels, its columns grouped by identity (ids, group starts, sizes, grouping permutation) and its junk columns."
+    def __init__(self, pids, camids):
+        self.pids, self.camids, self.perm = pids, camids, np.argsort(pids, kind='stable')
+        self.ids, self.starts, self.sizes = np.unique(pids[self.perm], return_index=True, return_counts=True)
+        self.junk = np.flatnonzero(pids == -1)
 
-def _same_id_pairs(qp, qc, g_pids, g_camids, groups):
+def _same_id_pairs(qp, qc, gallery):
     "(rows, cols) of the correct matches and of the removed same-camera images of a block's queries (junk left out)."
-    ids, starts, sizes, perm = groups
+    ids, starts, sizes, perm = gallery.ids, gallery.starts, gallery.sizes, gallery.perm
     at = np.searchsorted(ids, qp).clip(0, len(ids) - 1)
     n_same = np.where(ids[at] == qp, sizes[at], 0)
     rows = np.repeat(np.arange(len(qp)), n_same)
     cols = perm[np.repeat(starts[at] - np.cumsum(n_same) + n_same, n_same) + np.arange(len(rows))]
-    same_cam, kept = g_camids[cols] == qc[rows], g_pids[cols] != -1
+    same_cam, kept = gallery.camids[cols] == qc[rows], gallery.pids[cols] != -1
     return rows[kept & ~same_cam], cols[kept & ~same_cam], rows[kept & same_cam], cols[kept & same_cam]
 
-def _removed_and_matches(qp, qc, g_pids, g_camids):
+def _removed_and_matches(qp, qc, gallery):
     "Boolean [n, G] masks: removed (same id and camera, or junk) and correct matches (same id, not removed)."
-    same = qp[:, None] == g_pids[None]
-    removed = (same & (qc[:, None] == g_camids[None])) | (g_pids == -1)[None]
+    same = qp[:, None] == gallery.pids[None]
+    removed = (same & (qc[:, None] == gallery.camids[None])) | (gallery.pids == -1)[None]
     return removed, same & ~removed
 
 def _first_and_ap(rows, h, k, n, ap):
@@ -106,9 +117,9 @@ def _finite_range(dist):
     if not (np.isfinite(lo) and np.isfinite(hi)): raise _NonFinite("distances hold NaN or infinite values")
     return lo, hi
 
-def _positions(dist, rows, cols, removed, junk, lo, hi):
+def _positions(dist, matches, removed, junk, bounds):
     "1-based position of each match (rows, cols) among the kept entries of its row (by distance, then gallery index)."
-    n, G = dist.shape
+    (rows, cols), (lo, hi), (n, G) = matches, bounds, dist.shape
     B = max(1, G // 4)
     W, scale = B + 3, B / (hi - lo)  # per row: bins 1..B+1 for values, B+2 for removed entries
     off = torch.arange(n, dtype=torch.float64)[:, None] * W + (1 - lo * scale)
@@ -128,16 +139,16 @@ def _positions(dist, rows, cols, removed, junk, lo, hi):
     ahead_in_bin = at - np.searchsorted(shared_key[order], match_key)
     return before[match_key] - before[rows * W] + ahead_in_bin + 1
 
-def _rank_chunk(dist, qp, qc, g_pids, g_camids, ap, gallery):
-    "First-match position (1-based, 0 = no match) and AP of each query of a block; `gallery` from `_gallery_index`."
-    dist, (groups, junk), n = np.ascontiguousarray(dist), gallery, len(dist)
+def _rank_chunk(dist, qp, qc, gallery, ap):
+    "First-match position (1-based, 0 = no match) and AP of each query of a block against the `_Gallery`."
+    dist, n = np.ascontiguousarray(dist), len(dist)
     lo, hi = _finite_range(dist)
     if hi == lo or (max(abs(lo), abs(hi)) * (dist.shape[1] // 4 + 1) / (hi - lo) + n * dist.shape[1]) > 2 ** 48:
-        return _rank_sorted(dist, *_removed_and_matches(qp, qc, g_pids, g_camids), ap)[:2]  # bins could be inexact
-    rows, cols, removed_rows, removed_cols = _same_id_pairs(qp, qc, g_pids, g_camids, groups)
+        return _rank_sorted(dist, *_removed_and_matches(qp, qc, gallery), ap)[:2]  # bins could be inexact
+    rows, cols, removed_rows, removed_cols = _same_id_pairs(qp, qc, gallery)
     o = np.lexsort((cols, dist[rows, cols], rows))  # each row's matches by distance, then gallery index
     rows, cols = rows[o], cols[o]
-    k = _positions(dist, rows, cols, (removed_rows, removed_cols), junk, lo, hi)
+    k = _positions(dist, (rows, cols), (removed_rows, removed_cols), gallery.junk, (lo, hi))
     h = np.arange(len(rows)) - np.searchsorted(rows, rows) + 1.0  # rank among the row's matches
     return _first_and_ap(rows, h, k.astype(np.float64), n, ap)
 
@@ -159,47 +170,46 @@ class _Accumulator:
         return np.cumsum(self.hist[:self.max_rank]) / self.n_valid, self.ap_sum / self.n_valid
 
 # %% ../../nbs/07_evaluation.metrics.ipynb #c2d2b138
-def _cuhk03_hist(order, valid, removed, qp, g_pids, gens, max_rank):
+def _cuhk03_hist(order, valid, removed, qp, gallery, scoring):
     "Histogram (length max_rank+1) of single-shot first-match ranks of a block's valid queries, averaged over repeats."
-    n, G = order.shape
+    (n, G), max_rank = order.shape, scoring.max_rank
     inv = np.empty_like(order)
     np.put_along_axis(inv, order, np.broadcast_to(np.arange(G), order.shape), axis=1)  # sorted position of each image
-    perm = np.argsort(g_pids, kind='stable')
-    ids, starts, sizes = np.unique(g_pids[perm], return_index=True, return_counts=True)
+    perm, ids, starts, sizes = gallery.perm, gallery.ids, gallery.starts, gallery.sizes
     q_group = np.searchsorted(ids, qp).clip(0, len(ids) - 1)
     kept_g = ~removed[:, perm]
     inv_g = inv[:, perm]
     hist = np.zeros(max_rank + 1)
-    for gen in gens:  # a loop over the few repeats, not over queries
+    for gen in scoring.draws:  # a loop over the few repeats, not over queries
         key = np.where(kept_g, gen.random((n, G)), -1.0)
         best = np.repeat(np.maximum.reduceat(key, starts, axis=1), sizes, axis=1)
         drawn = np.minimum.reduceat(np.where((key == best) & kept_g, inv_g, G), starts, axis=1)  # G: nothing left
         pos = drawn[np.arange(n), q_group]
         rank = (drawn < pos[:, None]).sum(1)[valid]
         hist += np.bincount(np.minimum(rank, max_rank), minlength=max_rank + 1)
-    return hist / len(gens)
+    return hist / len(scoring.draws)
 
 # %% ../../nbs/07_evaluation.metrics.ipynb #f14224e2
 def _count_nonfinite(dist, rows):
     "Number of NaN/inf entries, counted block by block (no full-size boolean temporary)."
     return sum(int((~np.isfinite(dist[s:s + rows])).sum()) for s in range(0, len(dist), rows))
 
-def _evaluate_blocks(blocks, q_pids, g_pids, q_camids, g_camids, max_rank, protocol, ap, n_repeats, seed):
-    "Run the protocol over `(start, distance block)` pairs and return (cmc, mAP)."
-    acc, gallery = _Accumulator(int(max_rank)), _gallery_index(g_pids)
-    gens = [np.random.default_rng([seed, r]) for r in range(n_repeats)] if protocol == 'cuhk03' else None
+def _evaluate_blocks(blocks, labels, scoring):
+    "Run the `_Protocol` `scoring` over `(start, distance block)` pairs against `labels` (`_check_labels`); (cmc, mAP)."
+    (q_pids, g_pids, q_camids, g_camids), ap = labels, scoring.ap
+    acc, gallery = _Accumulator(scoring.max_rank), _Gallery(g_pids, g_camids)
     for s, dist in blocks:
         qp, qc = q_pids[s:s + len(dist)], q_camids[s:s + len(dist)]
-        if gens is None:
+        if scoring.draws is None:
             step = max(1, _SUB_BLOCK // max(dist.shape[1], 1))
             with _one_thread():
                 for t in range(0, len(dist), step):  # a loop over sub-blocks whose temporaries stay in cache
-                    acc.add(*_rank_chunk(dist[t:t + step], qp[t:t + step], qc[t:t + step], g_pids, g_camids, ap, gallery))
+                    acc.add(*_rank_chunk(dist[t:t + step], qp[t:t + step], qc[t:t + step], gallery, ap))
             continue
         _finite_range(dist)
-        removed, matches = _removed_and_matches(qp, qc, g_pids, g_camids)
+        removed, matches = _removed_and_matches(qp, qc, gallery)
         first, aps, order = _rank_sorted(dist, removed, matches, ap)
-        acc.add(first, aps, _cuhk03_hist(order, first > 0, removed, qp, g_pids, gens, int(max_rank)))
+        acc.add(first, aps, _cuhk03_hist(order, first > 0, removed, qp, gallery, scoring))
     return acc.result()
 
 def evaluate_rank(distmat:np.ndarray, # [Q, G] query-to-gallery distances (smaller = more similar)
@@ -220,10 +230,11 @@ def evaluate_rank(distmat:np.ndarray, # [Q, G] query-to-gallery distances (small
     if distmat.ndim != 2: raise ValueError(f"distmat must be 2-d [n_query, n_gallery], got shape {distmat.shape}")
     if distmat.dtype not in (np.float32, np.float64): distmat = distmat.astype(np.float64)
     nq, ng = distmat.shape
-    labels = _check_args(nq, ng, q_pids, g_pids, q_camids, g_camids, max_rank, protocol, ap)
+    scoring = _Protocol(max_rank, protocol, ap, n_repeats, seed)
+    labels = _check_labels(nq, ng, q_pids, g_pids, q_camids, g_camids)
     rows = rows_per_chunk(ng, memory_budget, 40 if protocol == 'market' else 96)
     blocks = ((s, distmat[s:s + rows]) for s in range(0, nq, rows))
-    try: return _evaluate_blocks(blocks, *labels, max_rank, protocol, ap, n_repeats, seed)
+    try: return _evaluate_blocks(blocks, labels, scoring)
     except _NonFinite:  # checked block by block (the min/max also sets the bins); count them only to report
         bad = _count_nonfinite(distmat, rows)
         raise ValueError(f"distmat has {bad} NaN or infinite entries (of {distmat.size}); distances must be finite") from None
@@ -303,9 +314,10 @@ def evaluate_features(qf, gf, # [Q, d] query and [G, d] gallery features
                       memory_budget:float=128e6, # bytes of temporaries per block of queries
                      ) -> tuple[np.ndarray, float]:
     "`evaluate_rank` on the distances between `qf` and `gf`, never holding the full distance matrix."
-    labels = _check_args(len(qf), len(gf), q_pids, g_pids, q_camids, g_camids, max_rank, protocol, ap)
+    scoring = _Protocol(max_rank, protocol, ap, n_repeats, seed)
+    labels = _check_labels(len(qf), len(gf), q_pids, g_pids, q_camids, g_camids)
     rows = rows_per_chunk(len(gf), memory_budget, 48 if protocol == 'market' else 104)
-    return _evaluate_blocks(_blocks(qf, gf, metric, rows), *labels, max_rank, protocol, ap, n_repeats, seed)
+    return _evaluate_blocks(_blocks(qf, gf, metric, rows), labels, scoring)
 
 # %% ../../nbs/07_evaluation.metrics.ipynb #109da95d
 class ReIDEvaluation(Callback):

@@ -4,40 +4,60 @@
 
 # %% ../../nbs/13a_research.cli.ipynb #9b6443bd
 from __future__ import annotations
-import sys
-from ..cli import build_parser, main as readnet_main, train_cmd, study_cmd
+import json, sys
+from pathlib import Path
+from ..cli import build_parser, main as readnet_main, train_cmd, study_cmd, CLIError
 from ..training.config import TrainConfig
 from .linear_adversary import ADVERSARIES, recipe_w2, recipe_adversary
 
 # %% auto #0
-__all__ = ['RECIPES', 'RESEARCH_METHODS', 'study_methods', 'build_research_parser', 'main']
+__all__ = ['RECIPES', 'RESEARCH_METHODS', 'method_w2', 'study_methods', 'build_research_parser', 'main']
 
 # %% ../../nbs/13a_research.cli.ipynb #026141a7
 RECIPES = tuple(r for r in ADVERSARIES if r != 'paper')  # the paper's is `readnet train --adversary`
-RESEARCH_METHODS = {  # the study's methods with these adversaries (w2 0.1: chosen for the study's scale, 09b)
+RESEARCH_METHODS = {  # the study's methods with these adversaries; `study_w2`: the recipe's weight at the study's scale
     'ACN-strong': dict(loss='triplet', recipe='strong'),
     'ATL+ACN-strong': dict(loss='atl', recipe='strong'),
     'ACN-linear': dict(loss='triplet', recipe='linear'),
     'ATL+ACN-linear': dict(loss='atl', recipe='linear'),
-    'ACN-memory': dict(loss='triplet', recipe='linear-memory', w2=0.1),
-    'ATL+ACN-memory': dict(loss='atl', recipe='linear-memory', w2=0.1),
-    'ATL+ACN-memory-pcgrad': dict(loss='atl', recipe='linear-memory-pcgrad', w2=0.1),  # with gradient surgery
+    'ACN-memory': dict(loss='triplet', recipe='linear-memory', study_w2=True),
+    'ATL+ACN-memory': dict(loss='atl', recipe='linear-memory', study_w2=True),
+    'ATL+ACN-memory-pcgrad': dict(loss='atl', recipe='linear-memory-pcgrad', study_w2=True),  # with gradient surgery
 }
 
-def study_methods(methods:dict=RESEARCH_METHODS, # name -> loss, recipe and (optionally) w2
+def method_w2(m:dict, # an entry of `RESEARCH_METHODS`: loss, recipe, and `study_w2` or an explicit `w2`
+             ) -> float:
+    "The weight a study method trains with: its own `w2`, the recipe's `study_w2` as it is, or `recipe_w2` for its loss."
+    if m.get('w2') is not None: return m['w2']
+    return ADVERSARIES[m['recipe']]['study_w2'] if m.get('study_w2') else recipe_w2(m['recipe'], m['loss'])
+
+def study_methods(methods:dict=RESEARCH_METHODS, # name -> loss, recipe and (optionally) `study_w2` or `w2`
                  ) -> dict:
     "`methods` as `run_study`'s `extra_methods`: each a `TrainConfig` with the adversary, and the recipe as its `camera_adversary`."
-    return {name: dict(loss=m['loss'], adversary=True, w2=m.get('w2') or recipe_w2(m['recipe'], m['loss']),
-                       camera_adversary=recipe_adversary(m['recipe'])) for name, m in methods.items()}
+    return {name: dict(loss=m['loss'], adversary=True, w2=method_w2(m), camera_adversary=recipe_adversary(m['recipe']))
+            for name, m in methods.items()}
 
 # %% ../../nbs/13a_research.cli.ipynb #35509ea3
+def _recorded_recipe(args):
+    "The recipe recorded in the `config.json` of `--resume RUN` or `--config FILE` (None: none, or neither given)."
+    path = Path(args.resume) / 'config.json' if args.resume else args.config
+    try: return json.loads(Path(path).read_text()).get('research_recipe') if path else None
+    except (OSError, ValueError, AttributeError): return None  # `readnet train` reports an unreadable file
+
 def _research_train(args) -> int:
-    "`train --recipe R`: `readnet train --adversary` with the recipe's adversary, and its weight unless `--w2` is given."
-    if args.recipe is None: return train_cmd(args)  # no recipe: `readnet train` itself
+    "`train --recipe R`: `readnet train --adversary` with the recipe's adversary; a run's config.json brings its own."
+    recorded = _recorded_recipe(args)
+    if args.resume and args.recipe and recorded not in (None, args.recipe):
+        raise CLIError(f"--resume continues the run with its own recipe, {recorded}; drop --recipe {args.recipe}")
+    recipe = args.recipe or recorded
+    if recipe is None: return train_cmd(args)  # no recipe: `readnet train` itself
     if not args.resume:
-        loss = args.loss or (TrainConfig.from_json(args.config).loss if args.config else TrainConfig.loss)
-        args.adversary, args.w2 = True, args.w2 if args.w2 is not None else recipe_w2(args.recipe, loss, args.data or '*')
-    return train_cmd(args, camera_adversary=recipe_adversary(args.recipe))
+        base = TrainConfig.from_json(args.config) if args.config else None
+        loss = args.loss or (base.loss if base else TrainConfig.loss)
+        replay = recorded == recipe and all(getattr(args, k) in (None, getattr(base, k)) for k in ('loss', 'data'))
+        if args.w2 is None and not replay: args.w2 = recipe_w2(recipe, loss, args.data or '*')  # a replay keeps its own
+        args.adversary = True
+    return train_cmd(args, camera_adversary=recipe_adversary(recipe))
 
 def build_research_parser() -> 'argparse.ArgumentParser':
     "`readnet`'s `train` and `study` (and every other subcommand) with the study's adversaries."

@@ -15,7 +15,7 @@ from ..training.config import PAPER_DEFAULTS, paper_defaults
 from ..basics import world
 
 # %% auto #0
-__all__ = ['STRONG_DISCRIMINATOR', 'ADVERSARIES', 'group_out_residuals', 'loo_ridge_fit', 'ridge_transfer_fit',
+__all__ = ['STRONG_DISCRIMINATOR', 'ADVERSARIES', 'WEIGHTS', 'group_out_residuals', 'loo_ridge_fit', 'ridge_transfer_fit',
            'LinearCameraAdversary', 'project_conflicting', 'make_adversary', 'recipe_w2', 'recipe_adversary']
 
 # %% ../../nbs/13_research.linear_adversary.ipynb #ccf16eb5
@@ -155,10 +155,12 @@ STRONG_DISCRIMINATOR = {**PAPER_DISCRIMINATOR, 'k': 5, 'lr': 1e-3, 'p': 0., 'rel
 ADVERSARIES = {'paper': dict(PAPER_DISCRIMINATOR), 'strong': {**STRONG_DISCRIMINATOR, 'w2': 3e-2},
                # w2 of the linear ones: chosen on validation identities (09b_paper.evidence)
                'linear': dict(lam=0.1, by_identity=True, w2=0.3),
-               # w2 at make-run scale (quick preset, 5 seeds); the study's 48×24 scale chose 0.1 (09a's methods keep it)
-               'linear-memory': dict(lam=0.01, by_identity=True, memory=16, w2=0.03),
-               # the same with gradient surgery; its w2 is linear-memory's, not chosen separately (09b, section 11)
-               'linear-memory-pcgrad': dict(lam=0.01, by_identity=True, memory=16, project=True, w2=0.03)}
+               # w2 at make-run scale (quick preset, 5 seeds); study_w2: the one the study's 48×24 scale chose (09b's
+               # selection runs), which its methods (RESEARCH_METHODS, 13a) use as it is, next to either loss
+               'linear-memory': dict(lam=0.01, by_identity=True, memory=16, w2=0.03, study_w2=0.1)}
+# the same with gradient surgery; its weights are linear-memory's, not chosen separately (09b, section 11)
+ADVERSARIES['linear-memory-pcgrad'] = {**ADVERSARIES['linear-memory'], 'project': True}
+WEIGHTS = ('w2', 'study_w2')  # the entries of a recipe that are weights, not its callback's arguments
 
 def make_adversary(disc:str, # a key of `ADVERSARIES`
                    w2:float, # the adversarial weight
@@ -166,7 +168,7 @@ def make_adversary(disc:str, # a key of `ADVERSARIES`
                   ) -> Callback:
     "The adversary callback for the recipe `disc` with weight `w2`."
     if disc not in ADVERSARIES: raise ValueError(f"disc must be one of {', '.join(ADVERSARIES)}, got {disc!r}")
-    recipe = {k: v for k, v in ADVERSARIES[disc].items() if k != 'w2'}
+    recipe = {k: v for k, v in ADVERSARIES[disc].items() if k not in WEIGHTS}
     if disc.startswith('linear'): return LinearCameraAdversary(w2=w2, **recipe)
     return CameraAdversary(w2=w2, wd=wd, **recipe)
 
@@ -183,4 +185,6 @@ def recipe_adversary(disc:str, # a key of `ADVERSARIES`
                     ):
     "For `train_run(camera_adversary=…)`: a function of the run's `TrainConfig` that builds `disc`'s callback with its `w2` and `wd`."
     if disc not in ADVERSARIES: raise ValueError(f"disc must be one of {', '.join(ADVERSARIES)}, got {disc!r}")
-    return lambda cfg: make_adversary(disc, cfg.w2, cfg.wd)
+    build = lambda cfg: make_adversary(disc, cfg.w2, cfg.wd)
+    build.record = {} if disc == 'paper' else {'research_recipe': disc}  # into config.json: `readnet train` will not replay it
+    return build

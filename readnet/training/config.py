@@ -10,9 +10,9 @@ from pathlib import Path
 from ..basics import READER_NAMES, OWN_DATA, MSMT17_VAL, ARCHS, HEADS, MININGS  # names only: this module imports no torch
 
 # %% auto #0
-__all__ = ['PAPER_DEFAULTS', 'LOSSES', 'EVAL_METRICS', 'DATASETS', 'PAPER_RECIPE', 'PRESETS', 'ConfigError', 'option', 'flag',
-           'paper_defaults', 'TrainConfig', 'paper_deviations', 'parse_value', 'add_config_options', 'given_options',
-           'config_from_args']
+__all__ = ['PAPER_DEFAULTS', 'LOSSES', 'EVAL_METRICS', 'DATASETS', 'PAPER_RECIPE', 'PRESETS', 'RECORDED', 'ConfigError', 'option',
+           'flag', 'paper_defaults', 'TrainConfig', 'adversary_record', 'check_trainer', 'paper_deviations',
+           'parse_value', 'add_config_options', 'given_options', 'config_from_args']
 
 # %% ../../nbs/08_training.config.ipynb #968d4de7
 class ConfigError(ValueError):
@@ -266,8 +266,9 @@ def _legacy_disc(d:dict, source:str) -> dict:
                       f"python -m readnet.research.cli train --recipe {disc} (see readnet.research)")
 
 def _from_dict(cls, d:dict, source:str='configuration') -> TrainConfig:
-    "A checked configuration from `to_dict`'s output; `source` names it in errors."
+    "A checked configuration from `to_dict`'s output (keys of `RECORDED` left aside); `source` names it in errors."
     if not isinstance(d, dict): raise ConfigError(f"{source}: expected a JSON object of settings, got {type(d).__name__}")
+    d = {k: v for k, v in d.items() if k not in RECORDED}  # what trained the run, not a setting (`check_trainer`)
     if 'disc' in d: d = _legacy_disc(d, source)
     unknown = sorted(set(d) - {f.name for f in fields(cls)})
     if unknown: raise ConfigError(f"{source}: unknown setting(s) {', '.join(unknown)}")
@@ -284,8 +285,31 @@ def _from_json(cls, path:str|Path) -> TrainConfig:
     except ValueError as e: raise ConfigError(f"--config {str(path)!r}: not JSON ({e})") from None
     return cls.from_dict(d, f"--config {str(path)!r}")
 
+RECORDED = {'research_recipe': 'python -m readnet.research.cli train'}  # written beside the settings -> the command that trains such runs
+
 TrainConfig.to_dict, TrainConfig.to_json = _to_dict, _to_json
 TrainConfig.from_dict, TrainConfig.from_json = classmethod(_from_dict), classmethod(_from_json)
+
+# %% ../../nbs/08_training.config.ipynb #4b53c31a
+def adversary_record(camera_adversary=None, # `train_run`'s `camera_adversary` (None: the paper's)
+                    ) -> dict:
+    "What a run trained with `camera_adversary` writes into `config.json` beside its settings: its `record` ({} if none)."
+    return dict(getattr(camera_adversary, 'record', None) or {})
+
+def check_trainer(path:str|Path, # a run's config.json, to be replayed (`--config`) or resumed
+                  camera_adversary=None, # what the caller would train the run with (None: `readnet train`'s adversaries)
+                  resume:bool=False, # resuming: the run continues only with the adversary that recorded it
+                 ):
+    "Refuse (`ConfigError`, one line naming the command to use) a run whose recorded adversary the caller would not train."
+    try: d = json.loads(Path(path).read_text())
+    except (OSError, ValueError): return  # reading the settings reports it
+    found = {k: v for k, v in d.items() if k in RECORDED} if isinstance(d, dict) else {}
+    mine = adversary_record(camera_adversary)
+    if not found or found == mine or (not resume and set(found) <= set(mine)): return  # a replay may change the recipe
+    key = next(iter(found))
+    how = f"--resume {str(Path(path).parent)}" if resume else f"--config {path} --out DIR"
+    raise ConfigError(f"{'--resume' if resume else '--config'} {str(path)!r}: a run of {key} {found[key]!r}, which this "
+                      f"command does not train; {'resume' if resume else 'replay'} it with {RECORDED[key]} {how}")
 
 # %% ../../nbs/08_training.config.ipynb #f1afd257
 def paper_deviations(cfg:TrainConfig) -> list[str]:

@@ -5,7 +5,7 @@
 # %% ../../nbs/08b_training.run.ipynb #1f45bc81
 from __future__ import annotations
 import json, os, shutil, sys, tempfile, warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from fastcore.basics import noop
@@ -13,7 +13,7 @@ from fastcore.foundation import L
 from fastai.callback.progress import ProgressCallback
 from fastai.torch_core import get_model
 from ..core import *
-from .config import TrainConfig, ConfigError, paper_deviations
+from .config import TrainConfig, ConfigError, paper_deviations, check_trainer, adversary_record
 from ..basics import OWN_DATA
 from ..data.readers import get_dataset, read_market1501
 from ..data.folder import load_dataset, require_cameras, evaluation_table, has_cameras
@@ -29,20 +29,21 @@ from .distributed import (process_group, torchrun_env, rank0_first, on_every_ran
                                  ranks_in_sync, from_rank0, launch_processes)
 
 # %% auto #0
-__all__ = ['check_run_dir', 'prepare_run_dir', 'load_table', 'validation_split', 'build_run', 'train_run', 'evaluate_model',
-           'both_distances', 'summary_table', 'plot_history', 'write_plots', 'finish_run', 'eval_run']
+__all__ = ['check_run_dir', 'prepare_run_dir', 'load_table', 'validation_split', 'build_run', 'Run', 'train_run',
+           'evaluate_model', 'both_distances', 'summary_table', 'plot_history', 'write_plots', 'finish_run', 'eval_run']
 
 # %% ../../nbs/08b_training.run.ipynb #f2e00da1
 def check_run_dir(out:str|Path, # the run directory
                   cfg:TrainConfig, # the configuration
                   force:bool=False, # allow replacing a different run
+                  record:dict|None=None, # keys written beside the settings (`adversary_record`), compared as settings
                  ) -> Path:
     "Refuse (ValueError) an `out` that holds a run with another configuration, or where nothing can be written."
     out = Path(out)
     if out.exists() and not out.is_dir(): raise ValueError(f"--out {str(out)!r} exists and is not a directory")
     old = out / 'config.json'
     if old.exists() and not force:
-        previous, new = json.loads(old.read_text()), cfg.to_dict()
+        previous, new = json.loads(old.read_text()), cfg.to_dict() | (record or {})
         diff = sorted(k for k in set(previous) | set(new) if previous.get(k) != new.get(k))
         if diff: raise ValueError(f"--out {str(out)!r} already holds a different run (settings differ: "
                                   f"{', '.join(diff)}); choose another --out, use --resume, or pass --force")
@@ -56,15 +57,16 @@ def check_run_dir(out:str|Path, # the run directory
 def prepare_run_dir(out:str|Path, # the run directory
                     cfg:TrainConfig, # the configuration
                     force:bool=False, # allow replacing a different run
+                    record:dict|None=None, # keys written into `config.json` beside the settings (`adversary_record`)
                    ) -> Path:
     "`check_run_dir`, then create `out` and write `config.json` (stale results of an earlier run are removed)."
-    out = check_run_dir(out, cfg, force)
+    out = check_run_dir(out, cfg, force, record)
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise ValueError(f"cannot create run directory {str(out)!r}: {e.strerror}") from None
     for stale in ('final.json', 'metrics.csv', 'model.pth', 'eval.json', 'eval-rerank.json'):
         (out / stale).unlink(missing_ok=True)
     shutil.rmtree(out / CHECKPOINT, ignore_errors=True)
-    cfg.to_json(out / 'config.json')
+    write_text_atomic(out / 'config.json', json.dumps(cfg.to_dict() | (record or {}), indent=2) + '\n')  # = cfg.to_json without a record
     return out
 
 # %% ../../nbs/08b_training.run.ipynb #e2ab5fb3
@@ -131,6 +133,31 @@ def build_run(cfg:TrainConfig, # the configuration
     learn.model_dir = CHECKPOINT
     return df, dls, learn
 
+# %% ../../nbs/08b_training.run.ipynb #e56c08be
+@dataclass
+class Run:
+    "One run as `train_run` carries it between its steps: what it trains, where and how, and (once built) its parts."
+    cfg:TrainConfig # the configuration
+    out:Path # the run directory
+    force:bool=False # replace a run with a different configuration in `out`
+    resuming:bool=False # continue `out` from its last checkpoint
+    plots:bool=True # write the PNG figures
+    cbs:object=None # extra fastai callbacks for the fit
+    camera_adversary:object=None # see `readnet_learner`
+    group:object=None # this process's torchrun group (`process_group`); None: alone
+    df:pd.DataFrame|None=None # the dataset table (`build`)
+    dls:object=None # its `ReIDDataLoaders`
+    learn:object=None # the `Learner`
+    @property
+    def main(self) -> bool: return self.group is None or self.group.rank == 0  # rank 0 evaluates, prints and writes
+    @property
+    def record(self) -> dict: return adversary_record(self.camera_adversary)  # written beside the settings
+    def build(self) -> Run:
+        "Build the table, loaders and learner (`build_run`) on this process's device."
+        self.df, self.dls, self.learn = build_run(self.cfg, self.out, device=None if self.group is None else self.group.device,
+                                                  camera_adversary=self.camera_adversary)
+        return self
+
 # %% ../../nbs/08b_training.run.ipynb #be563dcf
 def _say(*args): print(*args, flush=True)
 
@@ -151,29 +178,31 @@ def _in_group(cfg:TrainConfig, group, resuming:bool) -> TrainConfig:
     raise ConfigError(f"--nproc {cfg.nproc} does not match the {group.world} processes torchrun started (WORLD_SIZE); "
                       "leave --nproc out under torchrun")
 
-def _launch(cfg:TrainConfig, out:Path, force:bool, resuming:bool, cbs, adversary) -> dict:
+def _launch(run:Run) -> dict:
     "`cfg.nproc` processes of `readnet train` on this machine through torch's elastic launcher; rank 0 writes `out`."
-    if cbs or adversary: raise ValueError("train_run: extra callbacks cannot travel to launched processes; call it under torchrun instead")
-    if not resuming: check_run_dir(out, cfg, force)
+    cfg, out = run.cfg, run.out
+    if run.cbs or run.camera_adversary:
+        raise ValueError("train_run: extra callbacks cannot travel to launched processes; call it under torchrun instead")
+    if not run.resuming: check_run_dir(out, cfg, run.force)
     load_table(cfg)  # bad data is refused here, once, and a synthetic set is generated before the processes read it
-    if not resuming: prepare_run_dir(out, cfg, force)
-    args = ['--resume', out] if resuming else ['--config', out / 'config.json', '--out', out]
+    if not run.resuming: prepare_run_dir(out, cfg, run.force)
+    args = ['--resume', out] if run.resuming else ['--config', out / 'config.json', '--out', out]
     launch_processes(cfg.nproc, ['-m', 'readnet', 'train', *args])
     return json.loads((out / 'final.json').read_text())
 
-def _train(cfg:TrainConfig, out:Path, force:bool, resuming:bool, plots:bool, cbs:tuple, group) -> dict:
-    "The run in this process: alone (`group` None) or as one rank of a torchrun group."
-    main, rank = group is None or group.rank == 0, 0 if group is None else group.rank
-    if group is not None: cfg = _in_group(cfg, group, resuming)
+def _train(run:Run) -> dict:
+    "The run in this process: alone (`run.group` None) or as one rank of a torchrun group."
+    out, group, main, rank = run.out, run.group, run.main, 0 if run.group is None else run.group.rank
+    if group is not None: run.cfg = _in_group(run.cfg, group, run.resuming)
+    cfg = run.cfg
     # every rank reads the checkpoint: on several machines, --resume needs the run directory on a shared file system
-    state = rank0_first(lambda: read_checkpoint(out)) if resuming else None
-    if not resuming: rank0_first(lambda: check_run_dir(out, cfg, force), others=False)
+    state = rank0_first(lambda: read_checkpoint(out)) if run.resuming else None
+    if not run.resuming: rank0_first(lambda: check_run_dir(out, cfg, run.force, run.record), others=False)
     if cfg.weights is None and main:
         _say(f"note: no --weights file, so {cfg.arch} starts from random initialisation "
              "(the paper fine-tunes ImageNet weights: pass a local torchvision .pth with --weights)")
-    cbs, adversary = cbs  # the fit's extra callbacks, and `camera_adversary`
-    df, dls, learn = build_run(cfg, out, device=None if group is None else group.device, camera_adversary=adversary)
-    if not resuming: rank0_first(lambda: prepare_run_dir(out, cfg, force), others=False)
+    learn = run.build().learn
+    if not run.resuming: rank0_first(lambda: prepare_run_dir(out, cfg, run.force, run.record), others=False)
     if state is not None:
         on_every_rank(lambda: load_checkpoint(learn, state))
         if main:
@@ -186,10 +215,10 @@ def _train(cfg:TrainConfig, out:Path, force:bool, resuming:bool, plots:bool, cbs
         run_cbs.append(DistributedReID(rank, group.world))
     _reporting(learn, main)
     if checkpoint.start < cfg.epochs:
-        learn.fit_steps(cfg.epochs, cfg.lr, cfg.milestones, cfg.gamma, cbs=run_cbs + list(L(cbs)),
+        learn.fit_steps(cfg.epochs, cfg.lr, cfg.milestones, cfg.gamma, cbs=run_cbs + list(L(run.cbs)),
                         start_epoch=checkpoint.start)
     extra = None if group is None else dict(nproc=group.world, ranks_in_sync=ranks_in_sync(learn.model))
-    finish = lambda: finish_run(learn, dls, df, cfg, out, checkpoint.train_time, plots, rows=checkpoint.rows, extra=extra)
+    finish = lambda: finish_run(run, checkpoint.train_time, rows=checkpoint.rows, extra=extra)
     return from_rank0(on_every_rank(lambda: finish() if main else None))  # rank 0 evaluates and writes; all return it
 
 def train_run(cfg:TrainConfig|None=None, # the configuration (`TrainConfig.resolve`); None with `resume`
@@ -198,25 +227,25 @@ def train_run(cfg:TrainConfig|None=None, # the configuration (`TrainConfig.resol
               resume:str|Path|None=None, # a run directory to continue from its last completed epoch
               plots:bool=True, # write the PNG figures
               cbs=None, # extra fastai callbacks for the fit
-              camera_adversary=None, # with `cfg.adversary`: a function of `cfg` giving the adversary used instead of the paper's
+              camera_adversary=None, # with `cfg.adversary`: a function of `cfg` giving the adversary used instead of the paper's (its `record`, if any, goes into config.json)
              ) -> dict:
     "Train, evaluate and write a run directory; returns `final.json`'s contents. Alone, under torchrun, or launching processes."
     if resume is not None:
         out = Path(resume)
         if not (out / 'config.json').is_file():
             raise ValueError(f"--resume {str(out)!r}: not a run directory (no config.json there)")
+        check_trainer(out / 'config.json', camera_adversary, resume=True)  # e.g. a research recipe's run: its own command
         cfg = TrainConfig.from_json(out / 'config.json')
     elif cfg is None or out is None: raise ValueError("train_run needs cfg and out (or resume)")
-    out = Path(out)
-    if cfg.nproc > 1 and torchrun_env() is None: return _launch(cfg, out, force, resume is not None, cbs, camera_adversary)
-    with process_group() as group: return _train(cfg, out, force, resume is not None, plots, (cbs, camera_adversary), group)
+    run = Run(cfg, Path(out), force, resume is not None, plots, cbs, camera_adversary)
+    if cfg.nproc > 1 and torchrun_env() is None: return _launch(run)
+    with process_group() as run.group: return _train(run)
 
 # %% ../../nbs/08b_training.run.ipynb #dc85889f
 def evaluate_model(model_or_learn, # a `Learner` or a bare model returning features
                    dls, # `ReIDDataLoaders` with `.query` and `.gallery`
                    flip:bool=False, # average the features of each image and its mirror
                    rerank:bool=False, # k-reciprocal re-ranking
-                   probe:bool=True, # also fit the camera probe on gallery features
                    features:dict|None=None, # features already extracted (`ReIDEvaluation.last`): qf, qp, qc, gf, gp, gc
                    metric:str='euclidean', # distance between features: 'euclidean' or 'cosine'
                   ) -> tuple[dict, dict]:
@@ -228,8 +257,8 @@ def evaluate_model(model_or_learn, # a `Learner` or a bare model returning featu
     if rerank: cmc, mAP = evaluate_rank(re_rank(qf, gf), qp, gp, qc, gc)
     else: cmc, mAP = evaluate_features(qf, gf, qp, gp, qc, gc, metric=metric)
     numbers = dict(mAP=float(mAP), rank1=float(cmc[0]), rank5=float(cmc[4]), rank10=float(cmc[9]))
-    if probe and not getattr(dls, 'cameras', True): numbers['camera_probe'] = 'skipped: the dataset has no camera ids'
-    elif probe:
+    if not getattr(dls, 'cameras', True): numbers['camera_probe'] = 'skipped: the dataset has no camera ids'
+    else:
         keep = gp >= 0  # the probe reads real people's features (junk crops excluded)
         pr = camera_probe(gf[torch.as_tensor(keep)], gc[keep])
         numbers.update(camera_probe_acc=float(pr['accuracy']), camera_probe_chance=float(pr['chance']))
@@ -290,9 +319,13 @@ def write_plots(rows:list[dict], extras:dict, df, out:Path, label:str='', n_quer
     save_figure(show_ranked(dist, extras['qp'][sel], extras['gp'], extras['qc'][sel], extras['gc'],
                           q_tab.iloc[sel], g_tab, queries=range(n_queries), topk=8), out / 'ranked.png')
 
-def finish_run(learn, dls, df, cfg:TrainConfig, out:Path, train_time:float, plots:bool=True, rows:list|None=None,
-               extra:dict|None=None) -> dict:
-    "Final evaluation, `model.pth`, `final.json`, plots and the printed summary."
+def finish_run(run:Run, # a built run (`Run.build`), trained or not
+               train_time:float, # seconds of training, for `final.json`
+               rows:list|None=None, # `metrics.csv` rows, for the loss plot
+               extra:dict|None=None, # more entries for `final.json`
+              ) -> dict:
+    "Final evaluation, `model.pth`, `final.json`, plots (with `run.plots`) and the printed summary."
+    learn, dls, df, cfg, out = run.learn, run.dls, run.df, run.cfg, run.out
     evaluation = next((cb for cb in learn.cbs if isinstance(cb, ReIDEvaluation)), None)
     last = getattr(evaluation, 'last', None)  # the last epoch was just evaluated: reuse its features
     reuse = last is not None and last.get('epoch') == cfg.epochs - 1
@@ -309,7 +342,7 @@ def finish_run(learn, dls, df, cfg:TrainConfig, out:Path, train_time:float, plot
     extractor = getattr(model, 'extractor', model)  # with the camera adversary, inside its `AdversarialModel`
     if getattr(extractor, 'erase', None) is not None: final['camera_directions_removed'] = extractor.erase.basis.shape[1]
     save_atomic(extractor.state_dict(), out / 'model.pth')
-    if plots: write_plots(rows or [], extras, df, out, label=out.name)
+    if run.plots: write_plots(rows or [], extras, df, out, label=out.name)
     write_text_atomic(out / 'final.json', json.dumps(final, indent=2) + '\n')
     _say(summary_table(final))
     _say(f"run directory: {out}")
