@@ -22,6 +22,7 @@ from .model.compile import *
 from .camera.adversary import *
 from .camera.erasure import *
 from .evaluation.metrics import *
+from .evaluation.probe import *
 from .evaluation.plots import *
 from .evaluation.rerank import *
 from .training.config import *

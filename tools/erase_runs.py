@@ -16,7 +16,8 @@ from readnet.training.config import TrainConfig
 from readnet.training.run import load_table
 from readnet.data.sampler import pk_dataloaders
 from readnet.model.network import ReIDModel, CameraProjection
-from readnet.evaluation.metrics import extract_features, evaluate_features, camera_probe
+from readnet.evaluation.metrics import extract_features, evaluate_features
+from readnet.evaluation.probe import camera_probe
 from readnet.camera.erasure import train_features, fit_camera_projection
 
 def features(run:Path, cache:Path|None):

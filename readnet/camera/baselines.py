@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import torch
 from .erasure import camera_subspace
-from ..evaluation.metrics import evaluate_features, camera_probe
+from ..evaluation.metrics import evaluate_features
+from ..evaluation.probe import camera_probe
 
 # %% auto #0
 __all__ = ['REMOVERS', 'camera_stats', 'normalise_by_camera', 'projection_remover', 'shuffled_camera_subspace',

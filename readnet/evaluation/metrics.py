@@ -17,7 +17,7 @@ from fastcore.basics import store_attr
 
 # %% auto #0
 __all__ = ['check_labels', 'rows_per_chunk', 'evaluate_rank', 'extract_features', 'squared_norms', 'distance_block',
-           'prepare_features', 'distance_matrix', 'evaluate_features', 'ReIDEvaluation', 'camera_probe']
+           'prepare_features', 'distance_matrix', 'evaluate_features', 'ReIDEvaluation']
 
 # %% ../../nbs/07_evaluation.metrics.ipynb #951e3d48
 _PROTOCOLS, _APS = ('market', 'cuhk03'), ('standard', 'market_official')
@@ -360,51 +360,3 @@ class ReIDEvaluation(Callback):
         self.results.append(dict(epoch=getattr(self, 'epoch', None), **self._current))
         self.last = dict(qf=qf, qp=qp, qc=qc, gf=gf, gp=gp, gc=gc, cmc=self.cmc, epoch=self.results[-1]['epoch'])
         return self._current
-
-# %% ../../nbs/07_evaluation.metrics.ipynb #cfedc3d2
-def _fit_softmax(x, y, n_classes, l2, max_iter):
-    "Multinomial logistic regression: weights [d+1, C] (last row = bias) minimising mean CE + l2·‖W‖²."
-    w = torch.zeros(x.shape[1] + 1, n_classes, dtype=x.dtype, requires_grad=True)
-    opt = torch.optim.LBFGS([w], lr=1, max_iter=max_iter, line_search_fn='strong_wolfe')
-    def closure():
-        opt.zero_grad()
-        loss = F.cross_entropy(x @ w[:-1] + w[-1], y) + l2 * w[:-1].pow(2).sum()
-        loss.backward()
-        return loss
-    opt.step(closure)
-    return w.detach()
-
-def camera_probe(features, # [N, d] features (torch or numpy)
-                 camids, # [N] camera ids
-                 folds:int=5, # cross-validation folds (stratified by camera)
-                 seed:int=0, # seed of the fold assignment
-                 l2:float=1e-3, # L2 penalty on the weights (features are standardised)
-                 max_iter:int=100, # L-BFGS iterations per fold
-                 groups=None, # [N] identity of each feature: folds then hold out whole identities (None: by image)
-                ) -> dict:
-    "Cross-validated accuracy of a linear camera classifier on `features`, and the chance level to compare it with."
-    x = torch.as_tensor(np.asarray(features) if not torch.is_tensor(features) else features).detach().float().cpu()
-    y = torch.as_tensor(np.asarray(camids)).long().flatten()
-    if x.ndim != 2 or len(x) != len(y):
-        raise ValueError(f"camera_probe: features must be [N, d] with N = len(camids) = {len(y)}, got {tuple(x.shape)}")
-    if not 2 <= folds <= len(y): raise ValueError(f"camera_probe: folds must be in 2..N={len(y)}, got {folds}")
-    classes, y = torch.unique(y, return_inverse=True)
-    chance = torch.bincount(y).max().item() / len(y)
-    if len(classes) < 2: return dict(accuracy=1.0, chance=1.0)
-    g = torch.Generator().manual_seed(seed)
-    perm = torch.randperm(len(y), generator=g)
-    by_cam = perm[torch.argsort(y[perm], stable=True)]  # random order within each camera, cameras one after another
-    fold = torch.empty_like(y); fold[by_cam] = torch.arange(len(y)) % folds  # deal round-robin: stratified
-    if groups is not None:  # whole identities per fold, so the probe cannot read a camera off a person it has seen
-        ids, by_id = np.unique(np.asarray(groups).ravel(), return_inverse=True)
-        if len(by_id) != len(y): raise ValueError(f"camera_probe: groups must have N = {len(y)} entries, got {len(by_id)}")
-        if len(ids) < folds: raise ValueError(f"camera_probe: {len(ids)} identities cannot fill {folds} folds")
-        fold = (torch.randperm(len(ids), generator=g) % folds)[torch.as_tensor(by_id.ravel())]
-    correct = 0
-    for k in range(folds):
-        tr, te = fold != k, fold == k
-        mu, sd = x[tr].mean(0), x[tr].std(0)
-        sd = torch.where(sd > 1e-8, sd, torch.ones_like(sd))
-        w = _fit_softmax((x[tr] - mu) / sd, y[tr], len(classes), l2, max_iter)
-        correct += (((x[te] - mu) / sd @ w[:-1] + w[-1]).argmax(1) == y[te]).sum().item()
-    return dict(accuracy=correct / len(y), chance=chance)

@@ -20,7 +20,8 @@ from ..data.folder import load_dataset, require_cameras, evaluation_table, has_c
 from ..data.synth import MARKER
 from ..data.sampler import pk_dataloaders
 from ..model.network import ReIDModel
-from ..evaluation.metrics import ReIDEvaluation, extract_features, evaluate_features, evaluate_rank, distance_matrix, camera_probe
+from ..evaluation.metrics import ReIDEvaluation, extract_features, evaluate_features, evaluate_rank, distance_matrix
+from ..evaluation.probe import camera_probe
 from ..evaluation.rerank import re_rank
 from ..evaluation.plots import plot_cmc, show_ranked
 from .learner import readnet_learner, EpochLines
