@@ -10,7 +10,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from fastcore.basics import store_attr
+from fastcore.basics import patch, store_attr
 from fastcore.foundation import L
 from fastai.callback.core import Callback
 from fastai.learner import ValueMetric
@@ -102,28 +102,9 @@ class CameraTerm(Callback):
         self._sums = None
         self._metrics = L(ValueMetric(self._mean_triplet, 'triplet_loss'), ValueMetric(self._mean_cam_loss, 'cam_loss'),
                           ValueMetric(self._mean_cam_acc, 'cam_acc'))
-    def _n_cams(self):
-        n = getattr(self.learn.dls, 'n_cams', None)
-        if n is None: raise AttributeError(f"{type(self).__name__} needs the number of cameras as `learn.dls.n_cams`")
-        return int(n)
     def _add_metrics(self): self.learn.metrics = self.learn.metrics + self._metrics.filter(lambda m: m not in self.learn.metrics)
     def after_fit(self): self.learn.metrics = self.learn.metrics.filter(lambda m: m not in self._metrics)
     def before_train(self): self._sums = None  # Σ triplet·n, Σ L_cam·n, Σ correct, n: on the device, read once per epoch
-    def _camids(self):
-        if len(self.learn.yb) < 2: raise ValueError(f"{type(self).__name__} needs camera ids as learn.yb[1] "
-                                                    "(batches (images, pid, camid) with n_inp == 1)")
-        cams = self.learn.yb[1].long()
-        if cams.device.type != 'cpu': return cams  # checking would wait for the GPU; the readers checked the ids already
-        lo, hi = torch.aminmax(cams)
-        if lo < 0 or hi >= self._ncams: raise ReIDDataError(
-            f"a training batch holds camera id {int(hi) if hi >= self._ncams else int(lo)}, "
-            f"expected ids in 0..{self._ncams - 1} (learn.dls.n_cams = {self._ncams})")
-        return cams
-    def _accumulate(self, triplet, cam_loss, correct, n:int):
-        "Add one batch's triplet loss, camera loss and number of correct camera predictions (device tensors) to the sums."
-        batch = torch.stack([triplet.detach().float() * n, cam_loss.detach().float() * n, correct.float(),
-                             torch.full((), float(n), device=correct.device)])
-        self._sums = batch if self._sums is None else self._sums + batch
     def _mean(self, i):
         if self._sums is None: return float('nan')
         sums = self._sums.cpu()  # the one host synchronisation, when the recorder reads the epoch's numbers
@@ -132,6 +113,41 @@ class CameraTerm(Callback):
     def _mean_cam_loss(self): return self._mean(1)
     def _mean_cam_acc(self): return self._mean(2)
 
+# %% ../../nbs/06_camera.adversary.ipynb #acc348cc
+@patch
+def _accumulate(self:CameraTerm,
+                triplet:torch.Tensor, # the batch's triplet loss (a scalar)
+                cam_loss:torch.Tensor, # the batch's camera loss, or what the adversary logs as `cam_loss`
+                correct:torch.Tensor, # how many of the batch's camera predictions were right (a scalar)
+                n:int, # the batch size, the batch's weight in the epoch means
+               ):
+    "Add one batch's triplet loss, camera loss and number of correct camera predictions (device tensors) to the sums."
+    batch = torch.stack([triplet.detach().float() * n, cam_loss.detach().float() * n, correct.float(),
+                         torch.full((), float(n), device=correct.device)])
+    self._sums = batch if self._sums is None else self._sums + batch
+
+# %% ../../nbs/06_camera.adversary.ipynb #a816d9c5
+@patch
+def _n_cams(self:CameraTerm):
+    "The number of cameras, `learn.dls.n_cams`; an `AttributeError` if the data does not give it."
+    n = getattr(self.learn.dls, 'n_cams', None)
+    if n is None: raise AttributeError(f"{type(self).__name__} needs the number of cameras as `learn.dls.n_cams`")
+    return int(n)
+
+@patch
+def _camids(self:CameraTerm):
+    "The batch's camera ids `learn.yb[1]` as int64, checked against `0..n_cams-1` when that costs no wait for the GPU."
+    if len(self.learn.yb) < 2: raise ValueError(f"{type(self).__name__} needs camera ids as learn.yb[1] "
+                                                "(batches (images, pid, camid) with n_inp == 1)")
+    cams = self.learn.yb[1].long()
+    if cams.device.type != 'cpu': return cams  # checking would wait for the GPU; the readers checked the ids already
+    lo, hi = torch.aminmax(cams)
+    if lo < 0 or hi >= self._ncams: raise ReIDDataError(
+        f"a training batch holds camera id {int(hi) if hi >= self._ncams else int(lo)}, "
+        f"expected ids in 0..{self._ncams - 1} (learn.dls.n_cams = {self._ncams})")
+    return cams
+
+# %% ../../nbs/06_camera.adversary.ipynb #5eeb4d9e
 class CameraAdversary(CameraTerm):
     "Adversarial camera network (Algorithm 1): k discriminator steps, then the extractor step on L − w2·L_cam."
     order, run_valid = 30, False  # after mixed precision (10), before the Recorder (50) reads the metric names
@@ -155,69 +171,96 @@ class CameraAdversary(CameraTerm):
         self._rng, self._w2 = None, None
         self._init_metrics()
 
-    def after_create(self):
-        model = get_model(self.learn.model)
-        if isinstance(model, AdversarialModel): return
-        d = getattr(model, 'feat_dim', None)
-        if d is None: raise AttributeError(
-            "CameraAdversary: the model has no `feat_dim`; wrap it yourself: AdversarialModel(extractor, "
-            "CameraDiscriminator(d, dls.n_cams)) and pass splitter=adversarial_splitter to the Learner")
-        self._rng = self._rng or _PrivateRNG(torch.initial_seed() + 0x5EED)
-        with self._rng(next(model.parameters()).device):  # D's initialisation must not consume the main stream
-            disc = CameraDiscriminator(d, self._n_cams(), self.hidden, self.p, self.relu_last, self.input_norm)
-        self.learn.model = AdversarialModel(model, disc.to(next(model.parameters()).device), self.lr, self.wd)
-        self.learn.splitter = partial(adversarial_splitter, splitter=self.learn.splitter)
+# %% ../../nbs/06_camera.adversary.ipynb #ccfefac5
+@patch
+def after_create(self:CameraAdversary):
+    "Wrap a plain extractor (with a `feat_dim`) and a new D in an `AdversarialModel`, and keep D out of `learn.opt`."
+    model = get_model(self.learn.model)
+    if isinstance(model, AdversarialModel): return
+    d = getattr(model, 'feat_dim', None)
+    if d is None: raise AttributeError(
+        "CameraAdversary: the model has no `feat_dim`; wrap it yourself: AdversarialModel(extractor, "
+        "CameraDiscriminator(d, dls.n_cams)) and pass splitter=adversarial_splitter to the Learner")
+    self._rng = self._rng or _PrivateRNG(torch.initial_seed() + 0x5EED)
+    with self._rng(next(model.parameters()).device):  # D's initialisation must not consume the main stream
+        disc = CameraDiscriminator(d, self._n_cams(), self.hidden, self.p, self.relu_last, self.input_norm)
+    self.learn.model = AdversarialModel(model, disc.to(next(model.parameters()).device), self.lr, self.wd)
+    self.learn.splitter = partial(adversarial_splitter, splitter=self.learn.splitter)
 
-    def before_fit(self):
-        model = get_model(self.learn.model)
-        if not isinstance(model, AdversarialModel): raise TypeError(
-            "CameraAdversary: learn.model must be an AdversarialModel (pass the callback when creating the Learner, "
-            "or wrap the extractor yourself)")
-        disc_ids = {id(p) for p in model.discriminator.parameters()}
-        if self.learn.opt is not None and any(id(p) in disc_ids for p in self.learn.opt.all_params(with_grad=False).itemgot(0)):
-            raise ValueError("CameraAdversary: the discriminator's parameters are in learn.opt; create the Learner "
-                             "with splitter=adversarial_splitter")
-        for g in model.disc_opt.param_groups: g['lr'], g['weight_decay'] = self.lr, self.wd
-        self._w2 = float(self.w2)
-        self._rng = self._rng or _PrivateRNG(torch.initial_seed() + 0x5EED)
-        self._ncams = self._n_cams()
-        self._add_metrics()
+# %% ../../nbs/06_camera.adversary.ipynb #aa4c2232
+@patch
+def before_fit(self:CameraAdversary):
+    "Check the model and the learner's optimiser; set D's rate and weight decay from the callback; add the metrics."
+    model = get_model(self.learn.model)
+    if not isinstance(model, AdversarialModel): raise TypeError(
+        "CameraAdversary: learn.model must be an AdversarialModel (pass the callback when creating the Learner, "
+        "or wrap the extractor yourself)")
+    disc_ids = {id(p) for p in model.discriminator.parameters()}
+    if self.learn.opt is not None and any(id(p) in disc_ids for p in self.learn.opt.all_params(with_grad=False).itemgot(0)):
+        raise ValueError("CameraAdversary: the discriminator's parameters are in learn.opt; create the Learner "
+                         "with splitter=adversarial_splitter")
+    for g in model.disc_opt.param_groups: g['lr'], g['weight_decay'] = self.lr, self.wd
+    self._w2 = float(self.w2)
+    self._rng = self._rng or _PrivateRNG(torch.initial_seed() + 0x5EED)
+    self._ncams = self._n_cams()
+    self._add_metrics()
 
-    def after_loss(self):
-        if not self.training or not len(self.learn.yb): return
-        cams, model = self._camids(), get_model(self.learn.model)
-        disc, opt = model.discriminator, model.disc_opt
-        if self.follow_schedule:
-            for g in opt.param_groups: g['lr'] = self.lr * self.learn.opt.hypers[-1]['lr'] / self.learn.lr
-        feats = self.learn.pred.float()
-        z = F.normalize(feats, dim=1) if self.normalize else feats
-        with self._rng(z.device):
-            if self.mode == 'grl': logits = disc(grad_reverse(z, self._w2))
-            else:
-                zd = z.detach()
-                for _ in range(self.k):
-                    opt.zero_grad()
-                    camera_loss(disc(zd), cams, self.label_smoothing).backward()
-                    opt.step()
-                opt.zero_grad()
-                disc.requires_grad_(False)  # gradients reach the features through D, but not D's weights
-                try: logits = disc(z)
-                finally: disc.requires_grad_(True)
-        l_cam, triplet = camera_loss(logits, cams, self.label_smoothing), self.learn.loss_grad
-        # grl: one backward of L + L_cam trains D on L_cam and (reversed, × w2) the extractor on L − w2·L_cam
-        self.learn.loss_grad = triplet + l_cam if self.mode == 'grl' else triplet - self._w2 * l_cam
-        self.learn.loss = (triplet - self._w2 * l_cam).detach().clone()
-        self._accumulate(triplet, l_cam, (logits.detach().argmax(1) == cams).sum(), len(cams))
+# %% ../../nbs/06_camera.adversary.ipynb #1172588e
+@patch
+def _disc_logits(self:CameraAdversary,
+                 z:torch.Tensor, # the batch's features as D reads them, [B, d]
+                 cams:torch.Tensor, # their camera ids, [B]
+                 model:AdversarialModel, # the learner's model: D and D's optimiser
+                ) -> torch.Tensor:
+    "D's logits for the adversarial term: after D's `k` steps with D frozen (alternating), or through reversal (grl)."
+    disc, opt = model.discriminator, model.disc_opt
+    if self.mode == 'grl': return disc(grad_reverse(z, self._w2))
+    zd = z.detach()
+    for _ in range(self.k):
+        opt.zero_grad()
+        camera_loss(disc(zd), cams, self.label_smoothing).backward()
+        opt.step()
+    opt.zero_grad()
+    disc.requires_grad_(False)  # gradients reach the features through D, but not D's weights
+    try: return disc(z)
+    finally: disc.requires_grad_(True)
 
-    def after_backward(self):
-        if self.mode != 'grl' or not self.training: return
-        opt = get_model(self.learn.model).disc_opt
-        opt.step(); opt.zero_grad()
+# %% ../../nbs/06_camera.adversary.ipynb #6aab2d56
+@patch
+def after_loss(self:CameraAdversary):
+    "Algorithm 1 on a training batch: D's part (`_disc_logits`), then the extractor's loss becomes L − w2·L_cam."
+    if not self.training or not len(self.learn.yb): return
+    cams, model = self._camids(), get_model(self.learn.model)
+    if self.follow_schedule:
+        for g in model.disc_opt.param_groups: g['lr'] = self.lr * self.learn.opt.hypers[-1]['lr'] / self.learn.lr
+    feats = self.learn.pred.float()
+    z = F.normalize(feats, dim=1) if self.normalize else feats
+    with self._rng(z.device): logits = self._disc_logits(z, cams, model)
+    l_cam, triplet = camera_loss(logits, cams, self.label_smoothing), self.learn.loss_grad
+    # grl: one backward of L + L_cam trains D on L_cam and (reversed, × w2) the extractor on L − w2·L_cam
+    self.learn.loss_grad = triplet + l_cam if self.mode == 'grl' else triplet - self._w2 * l_cam
+    self.learn.loss = (triplet - self._w2 * l_cam).detach().clone()
+    self._accumulate(triplet, l_cam, (logits.detach().argmax(1) == cams).sum(), len(cams))
 
-    # a resumed run (readnet.training.run) restores D's private random stream, so its dropout masks continue where they stopped
-    def checkpoint_state(self) -> dict: return dict(cpu=self._rng.cpu, cuda=self._rng.cuda) if self._rng else {}
-    def load_checkpoint_state(self, state:dict):
-        if self._rng is not None and state: self._rng.cpu, self._rng.cuda = state['cpu'], state['cuda']
+# %% ../../nbs/06_camera.adversary.ipynb #6fa3257c
+@patch
+def after_backward(self:CameraAdversary):
+    "In grl mode, D's step on the gradient that the single backward pass gave it."
+    if self.mode != 'grl' or not self.training: return
+    opt = get_model(self.learn.model).disc_opt
+    opt.step(); opt.zero_grad()
+
+# %% ../../nbs/06_camera.adversary.ipynb #9248e4ee
+# a resumed run (readnet.training.run) restores D's private random stream, so its dropout masks continue where they stopped
+@patch
+def checkpoint_state(self:CameraAdversary) -> dict:
+    "D's private random stream (CPU and CUDA generator states), for a run's checkpoint."
+    return dict(cpu=self._rng.cpu, cuda=self._rng.cuda) if self._rng else {}
+
+@patch
+def load_checkpoint_state(self:CameraAdversary, state:dict):
+    "Continue D's private random stream from `state`, a checkpoint's `checkpoint_state()`."
+    if self._rng is not None and state: self._rng.cpu, self._rng.cuda = state['cpu'], state['cuda']
 
 # %% ../../nbs/06_camera.adversary.ipynb #e8b75715
 PAPER_DISCRIMINATOR = dict(k=1, lr=3e-4, p=0.5, relu_last=True, input_norm=False, follow_schedule=True)  # `CameraAdversary`'s arguments
