@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse, json, sys, types, typing, warnings
 from dataclasses import dataclass, field, fields, asdict, replace, MISSING
 from pathlib import Path
+from fastcore.basics import patch
 from ..basics import READER_NAMES, OWN_DATA, MSMT17_VAL, ARCHS, HEADS, MININGS  # names only: this module imports no torch
 
 # %% auto #0
@@ -33,6 +34,15 @@ def flag(name:str) -> str:
     "The command-line spelling of the field `name`: `eval_every` -> `--eval-every`."
     return '--' + name.replace('_', '-')
 
+# %% ../../nbs/08_training.config.ipynb #39e2df4d
+def _range_text(m, # a field's metadata, as `option` writes it
+               ) -> str:
+    "The allowed range in `m` as an error message states it ('' when there is none)."
+    lo, hi = m['lo'], m['hi']
+    if lo is not None and hi is not None: return f"{lo}..{hi}"
+    if lo is not None: return f"{'>' if m['lo_open'] else '>='} {lo}"
+    return f"<= {hi}" if hi is not None else ''
+
 # %% ../../nbs/08_training.config.ipynb #6ecf8bef
 PAPER_DEFAULTS = {  # (loss, dataset) -> margin, w2
     ('atl', '*'): dict(margin=0.08, w2=1e-4),
@@ -56,12 +66,6 @@ def paper_defaults(loss:str, # a key of `LOSSES`
     return PAPER_DEFAULTS.get((loss, data), PAPER_DEFAULTS[(loss, '*')])
 
 # %% ../../nbs/08_training.config.ipynb #f66ef14e
-def _range_text(m):
-    lo, hi = m['lo'], m['hi']
-    if lo is not None and hi is not None: return f"{lo}..{hi}"
-    if lo is not None: return f"{'>' if m['lo_open'] else '>='} {lo}"
-    return f"<= {hi}" if hi is not None else ''
-
 @dataclass
 class TrainConfig:
     "Every setting of a training run. Build one with `TrainConfig.resolve` (presets, the paper's defaults, checks)."
@@ -164,14 +168,24 @@ def _base_type(tp):
     tp = args[0]
     return tuple if typing.get_origin(tp) is tuple else tp
 
-def _type_ok(v, tp):
+# %% ../../nbs/08_training.config.ipynb #bae0ad39
+def _type_ok(v, # a value
+             tp, # what `_base_type` returns for its field
+            ) -> bool:
+    "Whether `v` is a `tp`, strictly: a bool is no number, a tuple holds numbers only."
     if tp is bool: return isinstance(v, bool)
     if tp is int: return isinstance(v, int) and not isinstance(v, bool)
     if tp is float: return isinstance(v, (int, float)) and not isinstance(v, bool)
     if tp is tuple: return isinstance(v, (tuple, list)) and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
     return isinstance(v, tp)
 
-def _check_field(name, v, tp, m):
+# %% ../../nbs/08_training.config.ipynb #89e52167
+def _check_field(name:str, # the field
+                 v, # its value
+                 tp, # its annotation, resolved (`_field_types`)
+                 m, # its metadata (`option`)
+                ):
+    "Refuse (`ConfigError`) a `v` that is None where `tp` does not allow it, of another type, not a choice or out of range."
     if v is None:
         if type(None) in typing.get_args(tp): return
         raise ConfigError(f"{flag(name)} needs a value")
@@ -204,51 +218,66 @@ def _check_rules(c):
         except (OSError, ValueError) as e: raise ConfigError(f"--weights: {e}") from None
 
 # %% ../../nbs/08_training.config.ipynb #b8a73fc7
-def _check(self:TrainConfig) -> TrainConfig:
+@patch
+def check(self:TrainConfig) -> TrainConfig:
     "Refuse (`ConfigError`, one line naming the option) any value outside its allowed values; return `self`."
     types_ = _field_types(type(self))
     for f in fields(self): _check_field(f.name, getattr(self, f.name), types_[f.name], f.metadata)
     _check_rules(self)
     return self
-TrainConfig.check = _check
 
-# %% ../../nbs/08_training.config.ipynb #8c27a9f6
-def _resolve(cls, preset:str='quick', # a key of `PRESETS`
-             base:TrainConfig|None=None, # start from this configuration (e.g. a run's `config.json`) instead of a preset
-             **given, # settings to change; None values are ignored
-            ) -> TrainConfig:
-    "The checked configuration: `base` or the `preset` over the defaults, then `given`, then the paper's defaults."
-    names = {f.name for f in fields(cls)}
-    unknown = sorted(set(given) - names)
-    if unknown: raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; the settings are the fields of TrainConfig")
-    given = {k: v for k, v in given.items() if v is not None}
+# %% ../../nbs/08_training.config.ipynb #82bd52a7
+def _starting_point(cls, preset:str, # a key of `PRESETS`
+                    base:TrainConfig|None, # or this configuration
+                    given:dict, # the settings `resolve` lays over the result
+                   ) -> TrainConfig:
+    "What `resolve` lays `given` over: the `preset` over the defaults, or `base` with what `given` re-derives set to None."
     if base is None:
         if preset not in PRESETS: raise ConfigError(f"--preset must be one of {', '.join(PRESETS)}, got {preset!r}")
-        cfg = cls(**{**PRESETS[preset], 'preset': preset})
-    else:  # the margin and w2 of `base` belong to its loss, dataset and adversary: changing those re-derives them
-        changed = {k for k, v in given.items() if getattr(base, k, v) != v}
-        cfg = replace(base, **{k: None for k, deps in (('margin', {'loss', 'data'}), ('w2', {'loss', 'data', 'adversary'}),
-                                                       ('metric', {'loss'}))
-                               if changed & deps and k not in given})
-    if not given.get('adversary', cfg.adversary):  # an adversary's options without it: not applied, and said so
-        if 'w2' in given: warnings.warn(f"--w2 {given.pop('w2')} ignored: no camera adversary without --adversary", UserWarning)
-    cfg = replace(cfg, **given)
-    if not cfg.adversary: cfg = replace(cfg, w2=None)
+        return cls(**{**PRESETS[preset], 'preset': preset})
+    # the margin and w2 of `base` belong to its loss, dataset and adversary: changing those re-derives them
+    changed = {k for k, v in given.items() if getattr(base, k, v) != v}
+    return replace(base, **{k: None for k, deps in (('margin', {'loss', 'data'}), ('w2', {'loss', 'data', 'adversary'}),
+                                                    ('metric', {'loss'}))
+                            if changed & deps and k not in given})
+
+# %% ../../nbs/08_training.config.ipynb #e27bc48b
+def _fill_open(cfg:TrainConfig) -> TrainConfig:
+    "`cfg` with its lists made tuples and its open (None) margin, w2 (with an adversary) and metric derived."
     for k in ('size', 'milestones'):
         if isinstance(getattr(cfg, k), list): cfg = replace(cfg, **{k: tuple(getattr(cfg, k))})
     known = cfg.loss in LOSSES  # else `check` names the bad option
     if cfg.margin is None and known: cfg = replace(cfg, margin=paper_defaults(cfg.loss, cfg.data)['margin'])
     if cfg.adversary and cfg.w2 is None and known: cfg = replace(cfg, w2=paper_defaults(cfg.loss, cfg.data)['w2'])
     if cfg.metric is None and known: cfg = replace(cfg, metric=EVAL_METRICS[cfg.loss])
-    return cfg.check()
-TrainConfig.resolve = classmethod(_resolve)
+    return cfg
+
+# %% ../../nbs/08_training.config.ipynb #8c27a9f6
+@patch(cls_method=True)
+def resolve(cls:TrainConfig, preset:str='quick', # a key of `PRESETS`
+            base:TrainConfig|None=None, # start from this configuration (e.g. a run's `config.json`) instead of a preset
+            **given, # settings to change; None values are ignored
+           ) -> TrainConfig:
+    "The checked configuration: `base` or the `preset` over the defaults, then `given`, then the paper's defaults."
+    unknown = sorted(set(given) - {f.name for f in fields(cls)})
+    if unknown: raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; the settings are the fields of TrainConfig")
+    given = {k: v for k, v in given.items() if v is not None}
+    cfg = _starting_point(cls, preset, base, given)
+    if not given.get('adversary', cfg.adversary):  # an adversary's options without it: not applied, and said so
+        if 'w2' in given: warnings.warn(f"--w2 {given.pop('w2')} ignored: no camera adversary without --adversary", UserWarning)
+    cfg = replace(cfg, **given)
+    if not cfg.adversary: cfg = replace(cfg, w2=None)
+    return _fill_open(cfg).check()
 
 # %% ../../nbs/08_training.config.ipynb #0d380ca0
-def _to_dict(self:TrainConfig) -> dict:
+@patch
+def to_dict(self:TrainConfig) -> dict:
     "The configuration as plain JSON values."
     return json.loads(json.dumps(asdict(self)))
 
-def _to_json(self:TrainConfig, path:str|Path|None=None) -> str:
+@patch
+def to_json(self:TrainConfig, path:str|Path|None=None, # where to write it (None: only return the text)
+           ) -> str:
     "The configuration as JSON text; written atomically to `path` when given."
     text = json.dumps(self.to_dict(), indent=2) + '\n'
     if path is not None:
@@ -256,7 +285,10 @@ def _to_json(self:TrainConfig, path:str|Path|None=None) -> str:
         write_text_atomic(path, text)
     return text
 
-def _legacy_disc(d:dict, source:str) -> dict:
+# %% ../../nbs/08_training.config.ipynb #e217003d
+def _legacy_disc(d:dict, # settings holding 'disc'
+                 source:str, # what `d` is called in errors
+                ) -> dict:
     "`d` with the `disc` setting of readnet before `--erase` translated: 'erase' -> erase, 'paper' -> the adversary."
     d = dict(d)
     disc, adversary = d.pop('disc'), d.get('adversary')
@@ -265,7 +297,13 @@ def _legacy_disc(d:dict, source:str) -> dict:
     raise ConfigError(f"{source}: \"disc\": {disc!r} is a study recipe that left readnet train: train it with "
                       f"python -m readnet.research.cli train --recipe {disc} (see readnet.research)")
 
-def _from_dict(cls, d:dict, source:str='configuration') -> TrainConfig:
+# %% ../../nbs/08_training.config.ipynb #9e140544
+RECORDED = {'research_recipe': 'python -m readnet.research.cli train'}  # written beside the settings -> the command that trains such runs
+
+@patch(cls_method=True)
+def from_dict(cls:TrainConfig, d:dict, # `to_dict`'s output
+              source:str='configuration', # what `d` is called in errors
+             ) -> TrainConfig:
     "A checked configuration from `to_dict`'s output (keys of `RECORDED` left aside); `source` names it in errors."
     if not isinstance(d, dict): raise ConfigError(f"{source}: expected a JSON object of settings, got {type(d).__name__}")
     d = {k: v for k, v in d.items() if k not in RECORDED}  # what trained the run, not a setting (`check_trainer`)
@@ -277,18 +315,15 @@ def _from_dict(cls, d:dict, source:str='configuration') -> TrainConfig:
     try: return cls(**d).check()
     except ConfigError as e: raise ConfigError(f"{source}: {e}") from None
 
-def _from_json(cls, path:str|Path) -> TrainConfig:
+# %% ../../nbs/08_training.config.ipynb #27927899
+@patch(cls_method=True)
+def from_json(cls:TrainConfig, path:str|Path) -> TrainConfig:
     "Read a `config.json` written by `to_json`."
     path = Path(path)
     try: d = json.loads(path.read_text())
     except OSError as e: raise ConfigError(f"--config {str(path)!r}: cannot read it ({e.strerror})") from None
     except ValueError as e: raise ConfigError(f"--config {str(path)!r}: not JSON ({e})") from None
     return cls.from_dict(d, f"--config {str(path)!r}")
-
-RECORDED = {'research_recipe': 'python -m readnet.research.cli train'}  # written beside the settings -> the command that trains such runs
-
-TrainConfig.to_dict, TrainConfig.to_json = _to_dict, _to_json
-TrainConfig.from_dict, TrainConfig.from_json = classmethod(_from_dict), classmethod(_from_json)
 
 # %% ../../nbs/08_training.config.ipynb #4b53c31a
 def adversary_record(camera_adversary=None, # `train_run`'s `camera_adversary` (None: the paper's)
@@ -331,12 +366,16 @@ def parse_value(name:str, # a `TrainConfig` field
     try: return base(text) if base in (int, float) else text
     except ValueError: raise ConfigError(f"{flag(name)} takes {base.__name__} values, got {text!r}") from None
 
-def _default_text(name):
+# %% ../../nbs/08_training.config.ipynb #f544ebd3
+def _default_text(name:str, # a `TrainConfig` field
+                 ) -> str:
+    "The end of the field's help line: its default, per preset where the presets differ ('' for None)."
     vals = {p: {**{f.name: f.default for f in fields(TrainConfig)}, **PRESETS[p]}[name] for p in PRESETS}
     fmt = lambda v: ' '.join(map(lambda x: f'{x:.3g}' if isinstance(x, float) else str(x), v)) if isinstance(v, tuple) else v
     if len({repr(v) for v in vals.values()}) == 1: return '' if vals['quick'] is None else f" (default {fmt(vals['quick'])})"
     return ' (default ' + ', '.join(f"{p}: {fmt(v)}" for p, v in vals.items()) + ')'
 
+# %% ../../nbs/08_training.config.ipynb #d67f400e
 def add_config_options(parser:argparse.ArgumentParser, # the parser (or subcommand parser) to extend
                        exclude:tuple=(), # field names to leave out
                       ) -> argparse.ArgumentParser:
@@ -356,12 +395,14 @@ def add_config_options(parser:argparse.ArgumentParser, # the parser (or subcomma
         g.add_argument(flag(f.name), **kw)
     return parser
 
+# %% ../../nbs/08_training.config.ipynb #534e0921
 def given_options(args:argparse.Namespace, # parsed options (from a parser extended by `add_config_options`)
                  ) -> dict:
     "The `TrainConfig` settings the user gave on the command line (options left out are not in the dict)."
     given = {f.name: getattr(args, f.name, None) for f in fields(TrainConfig)}
     return {k: tuple(v) if isinstance(v, list) else v for k, v in given.items() if v is not None}
 
+# %% ../../nbs/08_training.config.ipynb #4f29c9d8
 def config_from_args(args:argparse.Namespace, # parsed options (from a parser extended by `add_config_options`)
                      base:TrainConfig|None=None, # e.g. the configuration of `--config FILE`
                     ) -> TrainConfig:
