@@ -9,12 +9,12 @@ cosine distance, the identity-grouped camera probe). Only seeds whose eight runs
 finished enter the tables (the prediction's stopping rule). Differences are paired by seed (and by shift where the
 two shifts are pooled): mean ± half-width of the 95 % Student-t interval, in percent points.
 """
-import argparse, json, sys
+import json, sys
 from pathlib import Path
-import numpy as np, pandas as pd, torch
+import numpy as np, pandas as pd
 from scipy import stats
 sys.path.insert(0, str(Path(__file__).parent))
-from removal_baselines import score
+from removal_baselines import score, parse_args
 from readnet.core import write_text_atomic
 from readnet.paper.experiments import mean_ci
 
@@ -132,12 +132,8 @@ def verdicts(res, ex, lv):
     return out
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('out'); ap.add_argument('runs', nargs='+')
-    ap.add_argument('--features', help='folder to keep extracted features and per-run scores in (reused when present)')
-    a = ap.parse_args()
-    torch.set_num_threads(1)
-    df = scored([r for r in a.runs if (Path(r) / 'final.json').exists()], Path(a.features) if a.features else None)
+    a, cache = parse_args(__doc__)
+    df = scored([r for r in a.runs if (Path(r) / 'final.json').exists()], cache)
     out = Path(a.out)
     write_text_atomic(out, df.to_csv(index=False))
     df = complete(df)

@@ -46,13 +46,18 @@ def differences(df):
                          + f" | {int(d['mAP'].loc[a, 'n'])} |")
     return '\n'.join(lines) + '\n'
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(doc:str):
+    "OUT, RUN_DIR... and --features DIR (cache of extracted features), as this tool and tools/imbalance.py take them."
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument('out'); ap.add_argument('runs', nargs='+')
-    ap.add_argument('--features', help='folder to keep extracted features in (reused when present)')
+    ap.add_argument('--features', help='folder to keep extracted features (and scores) in, reused when present')
     a = ap.parse_args()
     torch.set_num_threads(1)
-    df = score(a.runs, Path(a.features) if a.features else None)
+    return a, (Path(a.features) if a.features else None)
+
+def main():
+    a, cache = parse_args(__doc__)
+    df = score(a.runs, cache)
     out = Path(a.out)
     write_text_atomic(out, df.to_csv(index=False))
     write_text_atomic(out.with_suffix('.md'), differences(df))
