@@ -26,6 +26,7 @@ from .evaluation.probe import *
 from .evaluation.plots import *
 from .evaluation.rerank import *
 from .training.config import *
+from .training.options import *
 from .training.learner import *
 from .training.checkpoint import *
 from .training.distributed import *

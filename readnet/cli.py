@@ -11,8 +11,8 @@ from fastcore.docments import docments
 # torch-free: the options come from these (readnet --help takes a fraction of a second); each subcommand imports the
 # code it runs (torch, fastai) when it runs
 from .basics import MSMT17_VAL, LOGGERS, TrainingDiverged
-from .training.config import (TrainConfig, ConfigError, DATASETS, add_config_options, config_from_args, given_options,
-                                     parse_value, check_trainer)
+from .training.config import TrainConfig, ConfigError, DATASETS, check_trainer
+from .training.options import add_config_options, config_from_args, given_options, parse_value
 from .paper.experiments import TABLES, run_experiments, print_results
 from .paper.study import METHODS, OWN_METHODS, KNOBS, knob_field, study_config, run_study
 

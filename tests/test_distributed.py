@@ -61,7 +61,7 @@ CUT = '''
 import sys
 from fastai.callback.core import Callback
 from readnet.cli import build_parser
-from readnet.training.config import config_from_args
+from readnet.training.options import config_from_args
 from readnet.training.run import train_run
 class Cut(Callback):
     order = 66  # right after RunCheckpoint has written the first epoch's checkpoint (on every rank)

@@ -12,8 +12,8 @@ from ..basics import READER_NAMES, OWN_DATA, MSMT17_VAL, ARCHS, HEADS, MININGS  
 
 # %% auto #0
 __all__ = ['PAPER_DEFAULTS', 'LOSSES', 'EVAL_METRICS', 'DATASETS', 'PAPER_RECIPE', 'PRESETS', 'RECORDED', 'ConfigError', 'option',
-           'flag', 'paper_defaults', 'TrainConfig', 'adversary_record', 'check_trainer', 'paper_deviations',
-           'parse_value', 'add_config_options', 'given_options', 'config_from_args']
+           'flag', 'paper_defaults', 'TrainConfig', 'field_types', 'base_type', 'adversary_record', 'check_trainer',
+           'paper_deviations']
 
 # %% ../../nbs/08_training.config.ipynb #968d4de7
 class ConfigError(ValueError):
@@ -158,11 +158,13 @@ PRESETS = {
 }
 
 # %% ../../nbs/08_training.config.ipynb #be4db948
-def _field_types(cls=None):
+def field_types(cls=None, # a dataclass (None: `TrainConfig`)
+               ) -> dict:
     "Each field's annotation, resolved (this module uses postponed annotations)."
     return typing.get_type_hints(cls or TrainConfig)
 
-def _base_type(tp):
+def base_type(tp, # a field's resolved annotation (`field_types`)
+             ) -> type:
     "The type a field holds apart from None: int, float, str, bool or tuple."
     args = [a for a in typing.get_args(tp) if a is not type(None)] if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union else [tp]
     tp = args[0]
@@ -170,7 +172,7 @@ def _base_type(tp):
 
 # %% ../../nbs/08_training.config.ipynb #bae0ad39
 def _type_ok(v, # a value
-             tp, # what `_base_type` returns for its field
+             tp, # what `base_type` returns for its field
             ) -> bool:
     "Whether `v` is a `tp`, strictly: a bool is no number, a tuple holds numbers only."
     if tp is bool: return isinstance(v, bool)
@@ -182,14 +184,14 @@ def _type_ok(v, # a value
 # %% ../../nbs/08_training.config.ipynb #89e52167
 def _check_field(name:str, # the field
                  v, # its value
-                 tp, # its annotation, resolved (`_field_types`)
+                 tp, # its annotation, resolved (`field_types`)
                  m, # its metadata (`option`)
                 ):
     "Refuse (`ConfigError`) a `v` that is None where `tp` does not allow it, of another type, not a choice or out of range."
     if v is None:
         if type(None) in typing.get_args(tp): return
         raise ConfigError(f"{flag(name)} needs a value")
-    base = _base_type(tp)
+    base = base_type(tp)
     if not _type_ok(v, base): raise ConfigError(f"{flag(name)} must be {base.__name__ if base is not tuple else 'numbers'}, got {v!r}")
     if m['choices'] is not None and v not in m['choices']:
         raise ConfigError(f"{flag(name)} must be one of {', '.join(map(str, m['choices']))}, got {v!r}")
@@ -221,7 +223,7 @@ def _check_rules(c):
 @patch
 def check(self:TrainConfig) -> TrainConfig:
     "Refuse (`ConfigError`, one line naming the option) any value outside its allowed values; return `self`."
-    types_ = _field_types(type(self))
+    types_ = field_types(type(self))
     for f in fields(self): _check_field(f.name, getattr(self, f.name), types_[f.name], f.metadata)
     _check_rules(self)
     return self
@@ -310,8 +312,8 @@ def from_dict(cls:TrainConfig, d:dict, # `to_dict`'s output
     if 'disc' in d: d = _legacy_disc(d, source)
     unknown = sorted(set(d) - {f.name for f in fields(cls)})
     if unknown: raise ConfigError(f"{source}: unknown setting(s) {', '.join(unknown)}")
-    types_ = _field_types(cls)
-    d = {k: tuple(v) if _base_type(types_[k]) is tuple and isinstance(v, list) else v for k, v in d.items()}
+    types_ = field_types(cls)
+    d = {k: tuple(v) if base_type(types_[k]) is tuple and isinstance(v, list) else v for k, v in d.items()}
     try: return cls(**d).check()
     except ConfigError as e: raise ConfigError(f"{source}: {e}") from None
 
@@ -353,72 +355,3 @@ def paper_deviations(cfg:TrainConfig) -> list[str]:
     out = [f"{k}={getattr(cfg, k)!r} (paper: {v!r})" for k, v in want.items() if getattr(cfg, k) != v]
     if cfg.weights is None: out.append('weights=None (paper: ImageNet weights)')
     return out
-
-# %% ../../nbs/08_training.config.ipynb #342e822d
-def parse_value(name:str, # a `TrainConfig` field
-                text:str, # its value as typed
-               ):
-    "`text` converted to the type of the field `name` (for options that take values of any field, like a study's levels)."
-    tp = _field_types()[name]
-    base = _base_type(tp)
-    if text.lower() == 'none' and type(None) in typing.get_args(tp): return None
-    if base is bool: return {'true': True, 'false': False, 'on': True, 'off': False}[text.lower()]
-    try: return base(text) if base in (int, float) else text
-    except ValueError: raise ConfigError(f"{flag(name)} takes {base.__name__} values, got {text!r}") from None
-
-# %% ../../nbs/08_training.config.ipynb #f544ebd3
-def _default_text(name:str, # a `TrainConfig` field
-                 ) -> str:
-    "The end of the field's help line: its default, per preset where the presets differ ('' for None)."
-    vals = {p: {**{f.name: f.default for f in fields(TrainConfig)}, **PRESETS[p]}[name] for p in PRESETS}
-    fmt = lambda v: ' '.join(map(lambda x: f'{x:.3g}' if isinstance(x, float) else str(x), v)) if isinstance(v, tuple) else v
-    if len({repr(v) for v in vals.values()}) == 1: return '' if vals['quick'] is None else f" (default {fmt(vals['quick'])})"
-    return ' (default ' + ', '.join(f"{p}: {fmt(v)}" for p, v in vals.items()) + ')'
-
-# %% ../../nbs/08_training.config.ipynb #d67f400e
-def add_config_options(parser:argparse.ArgumentParser, # the parser (or subcommand parser) to extend
-                       exclude:tuple=(), # field names to leave out
-                      ) -> argparse.ArgumentParser:
-    "Add one option per `TrainConfig` field, grouped as in the dataclass; every default is None (= not given)."
-    groups, types_ = {}, _field_types()
-    for f in fields(TrainConfig):
-        if f.name in exclude: continue
-        m, base = f.metadata, _base_type(types_[f.name])
-        g = groups.get(m['group']) or groups.setdefault(m['group'], parser.add_argument_group(f"{m['group']} options"))
-        kw = dict(dest=f.name, default=None, help=m['help'] + _default_text(f.name))
-        if base is bool: kw['action'] = argparse.BooleanOptionalAction
-        elif base is tuple:
-            n = len(f.default) if f.name == 'size' else '+'
-            kw.update(nargs=n, type=int if f.name == 'size' else float, metavar=('H', 'W') if f.name == 'size' else 'F')
-        else: kw['type'] = base
-        if m['choices'] is not None: kw['choices'] = m['choices']
-        g.add_argument(flag(f.name), **kw)
-    return parser
-
-# %% ../../nbs/08_training.config.ipynb #534e0921
-def given_options(args:argparse.Namespace, # parsed options (from a parser extended by `add_config_options`)
-                 ) -> dict:
-    "The `TrainConfig` settings the user gave on the command line (options left out are not in the dict)."
-    given = {f.name: getattr(args, f.name, None) for f in fields(TrainConfig)}
-    return {k: tuple(v) if isinstance(v, list) else v for k, v in given.items() if v is not None}
-
-# %% ../../nbs/08_training.config.ipynb #4f29c9d8
-def config_from_args(args:argparse.Namespace, # parsed options (from a parser extended by `add_config_options`)
-                     base:TrainConfig|None=None, # e.g. the configuration of `--config FILE`
-                    ) -> TrainConfig:
-    "The checked `TrainConfig` for parsed command-line options."
-    given = given_options(args)
-    preset = given.pop('preset', None)
-    if base is not None and preset is not None:
-        raise ConfigError("--preset cannot be combined with --config (the file holds every value already); change single "
-                          "options instead")
-    caught = []
-    try:  # options without effect: one `note:` line each on stderr, also before an error about another option
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter('always', UserWarning)
-            cfg = TrainConfig.resolve(base=base, **given) if base is not None else TrainConfig.resolve(preset or 'quick', **given)
-    finally:
-        for w in caught:
-            if issubclass(w.category, UserWarning): print(f"note: {w.message}", file=sys.stderr)
-            else: warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return cfg
