@@ -8,7 +8,6 @@ import os, json, numbers, shutil, uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 import numpy as np
-from PIL import Image
 from ..core import ReIDDataError
 from .render import *
 

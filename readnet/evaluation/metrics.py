@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 import numpy as np
 import torch
-import torch.nn.functional as F
 from fastai.learner import Learner, Recorder, ValueMetric
 from fastai.callback.core import Callback
 from fastai.torch_core import get_model

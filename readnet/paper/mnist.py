@@ -5,7 +5,7 @@
 # %% ../../nbs/10_paper.mnist.ipynb #975c9282
 from __future__ import annotations
 import contextlib, gzip, time
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 import numpy as np

@@ -6,7 +6,6 @@
 from __future__ import annotations
 import torch
 import torch.nn.functional as F
-import torch.distributed as dist
 from fastcore.basics import store_attr
 from fastai.callback.core import Callback
 from fastai.metrics import ValueMetric

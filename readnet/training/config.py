@@ -4,8 +4,8 @@
 
 # %% ../../nbs/08_training.config.ipynb #a53f8887
 from __future__ import annotations
-import argparse, json, sys, types, typing, warnings
-from dataclasses import dataclass, field, fields, asdict, replace, MISSING
+import json, types, typing, warnings
+from dataclasses import dataclass, field, fields, asdict, replace
 from pathlib import Path
 from fastcore.basics import patch
 from ..basics import READER_NAMES, OWN_DATA, MSMT17_VAL, ARCHS, HEADS, MININGS  # names only: this module imports no torch
