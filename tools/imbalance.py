@@ -2,7 +2,7 @@
 identity crossed with camera shift — scored in both distances, with and without camera erasure, and the verdicts of
 docs/experiments/imbalance/PREDICTION.md by their stated rules.
 
-    python tools/imbalance.py OUT.csv RUN_DIR... [--features DIR]   # scores the runs (cached per run), writes OUT.csv and OUT.md
+    python tools/imbalance.py OUT.csv RUN_DIR... [--features DIR]   # scores the runs (cached per run), writes OUT.csv, OUT.md and OUT.png
 
 Each run is scored by `readnet.camera.baselines.removal_table` on its test identities (every remover, Euclidean and
 cosine distance, the identity-grouped camera probe). Only seeds whose eight runs (loss × imbalance × shift) all
@@ -32,7 +32,14 @@ def scored(runs, cache):
         t = score([run], cache).assign(imbalance=cfg['synth_imbalance'], shift=cfg['synth_camera_shift'])
         if f is not None: write_text_atomic(f, t.to_csv(index=False))
         tables.append(t)
-    return pd.concat(tables, ignore_index=True)
+    return pd.concat(tables, ignore_index=True).merge(pd.DataFrame([run_facts(Path(r)) for r in runs]), on='run')
+
+def run_facts(run):
+    """Wall time and device of a run (final.json), and what ATL is meant to change: the last epoch's share of active
+    triplets and their angle gap θan − θap in radians (`triplet_angle_gap`, both losses) (metrics.csv)."""
+    final, last = json.loads((run / 'final.json').read_text()), pd.read_csv(run / 'metrics.csv').iloc[-1]
+    return dict(run=str(run), train_time_s=final['train_time_s'], device=final['device'], active_last=last['active'],
+                gap_last=last['gap'])
 
 def complete(df):
     "Rows of the seeds whose 8 runs all finished."
@@ -99,6 +106,12 @@ def tables(df):
     for dist in DISTANCES: extra[f'interaction, {dist}: (ATL − Basel) at {hi} − at {lo}'] = by_level(atl_minus_basel(df, dist))
     shifts = [(f'shift {c}', dict(shift=c)) for c in lv['shift']] + [('shifts pooled', {})]
     ex = {k: {c: ci(x, w) for c, w in shifts} for k, x in extra.items()}
+    runs = df.drop_duplicates('run')
+    mech = runs.groupby(['loss', 'imbalance', 'shift'])[['active_last', 'gap_last', 'train_time_s']].mean()
+    out += ['', '**Mechanism** (last epoch, mean over seeds: share of active triplets; angle gap θan − θap of the mined '
+            'triplets, radians, both losses) and wall time per run:', '', '| loss | imbalance | shift | active | gap | train s |',
+            '|---|---|---|---|---|---|']
+    out += [f'| {l} | {i} | {c} | {r.active_last:.2f} | {r.gap_last:.3f} | {r.train_time_s:.0f} |' for (l, i, c), r in mech.iterrows()]
     out += ['', f'**Imbalance {hi} against {lo}** (paired by seed and shift: the same test images):', '',
             '| comparison (points) | ' + ' | '.join(c for c, _ in shifts) + ' |', '|---|' + '---|' * len(shifts)]
     out += [f'| {k} | ' + ' | '.join(fmt(v[c]) for c, _ in shifts) + ' |' for k, v in ex.items()]
@@ -130,6 +143,20 @@ def verdicts(res, ex, lv):
             f"1.5 points at this sd needs n ≈ {int(np.ceil(((stats.norm.ppf(.975) + stats.norm.ppf(.8)) * sd / 1.5) ** 2))} pairs."]
     return out
 
+def plot(res, lv, path):
+    "ATL − Basel (paired, ± 95 % interval) against the imbalance level, one panel per camera shift, one line per distance."
+    import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(lv['shift']), figsize=(4.2 * len(lv['shift']), 3.2), sharey=True, squeeze=False)
+    for ax, c in zip(axes[0], lv['shift']):
+        for k, dist in enumerate(DISTANCES):
+            r = [res[f'ATL − Basel, {dist}, no removal'][f'imbalance {i}, shift {c}'] for i in lv['imbalance']]
+            x = np.arange(len(lv['imbalance'])) + (k - 1) * .06
+            ax.errorbar(x, [v['mean'] for v in r], [v['ci'] for v in r], marker='o', capsize=3, label=dist)
+        ax.axhline(0, color='grey', lw=.8); ax.set_xticks(range(len(lv['imbalance'])), [f'imbalance {i:g}' for i in lv['imbalance']])
+        ax.set_title(f'camera shift {c:g}', fontsize=9)
+    axes[0, 0].set_ylabel('ATL − Basel, mAP points'); axes[0, 0].legend(fontsize=7)
+    fig.tight_layout(); fig.savefig(path, dpi=100); plt.close(fig)
+
 def main():
     a, cache = parse_args(__doc__)
     df = scored([r for r in a.runs if (Path(r) / 'final.json').exists()], cache)
@@ -140,6 +167,7 @@ def main():
     lines, res, ex, lv = tables(df)
     lines += verdicts(res, ex, lv)
     write_text_atomic(out.with_suffix('.md'), '\n'.join(lines) + '\n')
+    plot(res, lv, out.with_suffix('.png'))
     print('\n'.join(lines))
 
 if __name__ == '__main__': main()
